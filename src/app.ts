@@ -1,0 +1,65 @@
+/**
+ * createApp(deps) builds the whole API from injected parts: database, logger, metrics
+ * registry and clock. Nothing is global, so tests build their own app with fresh parts.
+ */
+import { Elysia } from 'elysia'
+import type { LogLayer } from 'loglayer'
+import type { Database } from './db/client'
+import { docsRoutes } from './modules/docs/routes'
+import { createGuildRepository } from './modules/guilds/repository'
+import { guildRoutes } from './modules/guilds/routes'
+import { createGuildService } from './modules/guilds/service'
+import { healthRoutes } from './modules/health/routes'
+import { type ApiMetrics, defineApiMetrics } from './observability/api-metrics'
+import { requestObservability } from './observability/http'
+import { loggerFor } from './observability/logger'
+import type { Registry } from './observability/metrics'
+import { metricsRoute } from './observability/metrics-route'
+import pkg from '../package.json'
+
+export const VERSION: string = pkg.version
+
+export interface AppDeps {
+	database: Database
+	/** Root logger; modules take named children (`api.http`, `api.guilds.service`, …). */
+	logger: LogLayer
+	registry: Registry
+	/** The registry's API metrics, when already defined (e.g. to hook the database first). */
+	metrics?: ApiMetrics
+	/** Monotonic milliseconds for request timing (default `performance.now`). */
+	clock?: () => number
+	/** When set, /metrics requires `Authorization: Bearer <token>`. */
+	metricsToken?: string
+	/** Largest accepted request body (default 1 MiB). */
+	bodyLimitBytes?: number
+	isShuttingDown?: () => boolean
+	/** Parts of the request observability that can be switched off to measure their cost. */
+	features?: { metrics?: boolean; accessLog?: boolean }
+}
+
+export function createApp(deps: AppDeps) {
+	const metrics = deps.metrics ?? defineApiMetrics(deps.registry)
+	const service = createGuildService({
+		repository: createGuildRepository(deps.database.db),
+		logger: loggerFor(deps.logger, 'api.guilds.service'),
+		recordOperation: (operation, status) => metrics.guildOperations.labels(operation, status).inc(),
+	})
+
+	return new Elysia({ name: 'byte.api' })
+		.use(
+			requestObservability({
+				metrics,
+				logger: loggerFor(deps.logger, 'api.http'),
+				clock: deps.clock,
+				bodyLimitBytes: deps.bodyLimitBytes,
+				features: deps.features,
+			}),
+		)
+		.use(docsRoutes(VERSION))
+		.use(healthRoutes({ database: deps.database, isShuttingDown: deps.isShuttingDown }))
+		.use(metricsRoute(deps.registry, deps.metricsToken))
+		.use(guildRoutes(service))
+}
+
+/** The server's type, for clients typed against its routes (e.g. Eden treaty). */
+export type App = ReturnType<typeof createApp>

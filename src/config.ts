@@ -1,0 +1,135 @@
+/**
+ * Configuration parsed once at start-up from the environment (see DESIGN.md).
+ * A bad value throws a ConfigError whose message is one line naming the variable
+ * and what was expected; entrypoints print it and exit non-zero.
+ */
+import { resolve } from 'node:path'
+
+export const LOG_LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+export type LogFormat = 'json' | 'pretty'
+
+export type DatabaseTarget =
+	| { kind: 'postgres'; url: string }
+	| { kind: 'pglite-memory' }
+	| { kind: 'pglite-disk'; path: string }
+
+export interface ApiConfig {
+	host: string
+	port: number
+	database: DatabaseTarget
+	logFormat: LogFormat
+	logLevel: LogLevel
+	metricsToken: string | undefined
+	/** Largest accepted request body in bytes (`BODY_LIMIT_BYTES`, default 1 MiB). */
+	bodyLimitBytes: number
+	/** How long SIGTERM waits for in-flight requests (`SHUTDOWN_TIMEOUT_MS`, default 10 s). */
+	shutdownTimeoutMs: number
+	/** Series cap per metric (`METRICS_MAX_SERIES`, default 2000). */
+	metricsMaxSeries: number
+}
+
+export class ConfigError extends Error {
+	override name = 'ConfigError'
+	constructor(
+		readonly variable: string,
+		expected: string,
+	) {
+		super(`${variable}: expected ${expected}`)
+	}
+}
+
+export type Env = Record<string, string | undefined>
+
+/** The embedded default: PGlite on disk, relative to the working directory. */
+export const DEFAULT_PGLITE_PATH = '.data/pglite'
+
+export function parseDatabaseUrl(value: string | undefined): DatabaseTarget {
+	const raw = value?.trim()
+	if (!raw) return { kind: 'pglite-disk', path: resolve(DEFAULT_PGLITE_PATH) }
+	if (/^postgres(ql)?:\/\/./i.test(raw)) return { kind: 'postgres', url: raw }
+	if (/^memory:(\/\/)?$/i.test(raw)) return { kind: 'pglite-memory' }
+	if (/^file:/i.test(raw)) {
+		const path = raw.replace(/^file:(\/\/)?/i, '')
+		if (path) return { kind: 'pglite-disk', path: resolve(decodeURIComponent(path)) }
+	}
+	// Anything else with a scheme (mysql://, http://, sqlite:…) is a mistake, not a path.
+	else if (!/^[a-z][a-z0-9+.-]*:/i.test(raw) || /^[a-z]:[\\/]/i.test(raw)) {
+		return { kind: 'pglite-disk', path: resolve(raw) }
+	}
+	throw new ConfigError('DATABASE_URL', 'postgres://, postgresql://, memory://, a file: URL or a directory path')
+}
+
+export function parsePort(variable: string, value: string | undefined, fallback: number): number {
+	if (value === undefined || value.trim() === '') return fallback
+	const n = Number(value)
+	if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 0 || n > 65535)
+		throw new ConfigError(variable, 'an integer port from 0 to 65535')
+	return n
+}
+
+export function parsePositiveInt(variable: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+	if (value === undefined || value.trim() === '') return fallback
+	const n = Number(value)
+	if (!/^\d+$/.test(value.trim()) || n < 1 || n > max) throw new ConfigError(variable, `a whole number from 1 to ${max}`)
+	return n
+}
+
+export function parseLogLevel(value: string | undefined): LogLevel {
+	if (value === undefined || value.trim() === '') return 'info'
+	const v = value.trim().toLowerCase()
+	const level = v === 'warn' ? 'warning' : v
+	if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel
+	throw new ConfigError('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`)
+}
+
+export function parseLogFormat(value: string | undefined, isTty: boolean): LogFormat {
+	if (value === undefined || value.trim() === '') return isTty ? 'pretty' : 'json'
+	const v = value.trim().toLowerCase()
+	if (v === 'json' || v === 'pretty') return v
+	throw new ConfigError('LOG_FORMAT', 'json or pretty')
+}
+
+export function parseHost(value: string | undefined): string {
+	if (value === undefined || value.trim() === '') return '127.0.0.1'
+	const v = value.trim()
+	if (!/^[A-Za-z0-9.:\-[\]]+$/.test(v)) throw new ConfigError('HOST', 'a host name or IP address')
+	return v
+}
+
+export function parseToken(variable: string, value: string | undefined): string | undefined {
+	if (value === undefined || value === '') return undefined
+	if (!/^[\x21-\x7e]+$/.test(value)) throw new ConfigError(variable, 'printable ASCII with no spaces')
+	return value
+}
+
+/** Parses the API's environment; throws ConfigError on the first bad value. */
+export function loadApiConfig(env: Env = process.env, isTty = Boolean(process.stdout.isTTY)): ApiConfig {
+	return {
+		host: parseHost(env.HOST),
+		port: parsePort('PORT', env.PORT, 8000),
+		database: parseDatabaseUrl(env.DATABASE_URL),
+		logFormat: parseLogFormat(env.LOG_FORMAT, isTty),
+		logLevel: parseLogLevel(env.LOG_LEVEL),
+		metricsToken: parseToken('METRICS_TOKEN', env.METRICS_TOKEN),
+		bodyLimitBytes: parsePositiveInt('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 1024 * 1024),
+		shutdownTimeoutMs: parsePositiveInt('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000),
+		metricsMaxSeries: parsePositiveInt('METRICS_MAX_SERIES', env.METRICS_MAX_SERIES, 2000),
+	}
+}
+
+/** A printable view of a database target with any password masked. */
+export function describeDatabase(target: DatabaseTarget): string {
+	switch (target.kind) {
+		case 'postgres':
+			return redactUrl(target.url)
+		case 'pglite-memory':
+			return 'memory:// (PGlite in memory)'
+		case 'pglite-disk':
+			return `${target.path} (PGlite on disk)`
+	}
+}
+
+export function redactUrl(url: string): string {
+	return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@')
+}

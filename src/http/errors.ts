@@ -1,0 +1,59 @@
+/**
+ * The one place errors become HTTP responses: `{"error":{code,message,correlation_id}}`
+ * with a fitting status. Unexpected errors become a generic 500; no stack leaves the server.
+ */
+import { AppError } from '../errors'
+
+interface ValidationIssue {
+	path?: string
+	message?: string
+	value?: unknown
+}
+interface SetLike {
+	status?: number | string
+	headers: Record<string, unknown>
+}
+
+/** Names the first offending field: `body.guildId: Expected string to match …`. */
+export function describeValidation(error: unknown): string {
+	const e = error as { type?: string; all?: ValidationIssue[]; message?: string }
+	let issues: ValidationIssue[] = []
+	try {
+		issues = e.all ?? []
+	} catch {
+		// Elysia computes `all` lazily; a schema it cannot walk still yields a message below.
+	}
+	const first = issues[0]
+	const where = e.type ?? 'request'
+	if (!first) return `${where}: invalid`
+	const field = first.path ? `${where}${first.path.replace(/\//g, '.')}` : where
+	const reason = first.value === undefined && first.path ? 'is required' : (first.message ?? 'is invalid')
+	return `${field}: ${reason}`
+}
+
+export function classifyError(code: unknown, error: unknown): { status: number; code: string; message: string } {
+	if (error instanceof AppError) return { status: error.status, code: error.code, message: error.message }
+	switch (code) {
+		case 'VALIDATION':
+			return { status: 422, code: 'VALIDATION_FAILED', message: describeValidation(error) }
+		case 'PARSE':
+			return { status: 400, code: 'MALFORMED_BODY', message: 'The request body could not be parsed (malformed JSON?)' }
+		case 'NOT_FOUND':
+			return { status: 404, code: 'NOT_FOUND', message: 'No route matches this method and path' }
+	}
+	const status = (error as { status?: unknown })?.status
+	if (typeof status === 'number' && status >= 400 && status < 500)
+		return { status, code: 'BAD_REQUEST', message: 'The request was not acceptable' }
+	return { status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' }
+}
+
+export interface ErrorPayload {
+	error: { code: string; message: string; correlation_id: string }
+}
+
+/** Sets the status on `set` and returns the JSON body Elysia serialises. */
+export function toErrorResponse(code: unknown, error: unknown, correlationId: string, set: SetLike): ErrorPayload {
+	const problem = classifyError(code, error)
+	set.status = problem.status
+	return { error: { code: problem.code, message: problem.message, correlation_id: correlationId } }
+}

@@ -1,0 +1,123 @@
+/**
+ * Request and response shapes for the guild API, as Elysia `t` models: they validate
+ * input and are the single source of the OpenAPI document. Snowflakes travel as
+ * decimal strings because they exceed JavaScript's safe integers.
+ */
+import { t } from 'elysia'
+
+/** 1–19 digits, no leading zero; the upper bound (2^63-1) is checked in `parseSnowflake`. */
+export const SNOWFLAKE_PATTERN = '^[1-9][0-9]{0,18}$'
+const MAX_SNOWFLAKE = (1n << 63n) - 1n
+
+export const Snowflake = t.String({
+	pattern: SNOWFLAKE_PATTERN,
+	description: 'Discord snowflake: a positive 64-bit integer as a decimal string',
+	examples: ['1234567890123456789'],
+})
+const NullableSnowflake = t.Union([Snowflake, t.Null()])
+const Name = (max: number) => t.String({ minLength: 1, maxLength: max })
+const NullableName = (max: number) => t.Union([Name(max), t.Null()])
+const Days = t.Union([t.Integer({ minimum: 1, maximum: 365 }), t.Null()])
+
+/** The snowflake as a bigint, or null when it is not a positive 64-bit integer. */
+export function parseSnowflake(value: string): bigint | null {
+	if (!new RegExp(SNOWFLAKE_PATTERN).test(value)) return null
+	const n = BigInt(value)
+	return n <= MAX_SNOWFLAKE ? n : null
+}
+
+export const GuildIdParams = t.Object({ guildId: Snowflake })
+
+const guildSettings = {
+	guildName: Name(100),
+	prefix: t.String({ minLength: 1, maxLength: 5, default: '!' }),
+	helpChannelId: NullableSnowflake,
+	showcaseChannelId: NullableSnowflake,
+	syncLabel: NullableName(100),
+	issueLinking: t.Boolean(),
+	commentLinking: t.Boolean(),
+	pepLinking: t.Boolean(),
+}
+
+export const Guild = t.Object(
+	{
+		guildId: Snowflake,
+		...guildSettings,
+		createdAt: t.String({ format: 'date-time' }),
+		updatedAt: t.String({ format: 'date-time' }),
+	},
+	{ $id: '#/components/schemas/Guild', title: 'Guild' },
+)
+
+export const GuildCreate = t.Object(
+	{
+		guildId: Snowflake,
+		guildName: guildSettings.guildName,
+		prefix: t.Optional(guildSettings.prefix),
+		helpChannelId: t.Optional(NullableSnowflake),
+		showcaseChannelId: t.Optional(NullableSnowflake),
+		syncLabel: t.Optional(guildSettings.syncLabel),
+		issueLinking: t.Optional(t.Boolean()),
+		commentLinking: t.Optional(t.Boolean()),
+		pepLinking: t.Optional(t.Boolean()),
+	},
+	{ additionalProperties: false },
+)
+
+export const GuildUpdate = t.Partial(t.Object(guildSettings), { additionalProperties: false, minProperties: 1 })
+
+export const GuildList = t.Object({
+	items: t.Array(Guild),
+	total: t.Integer({ minimum: 0 }),
+	limit: t.Integer(),
+	offset: t.Integer(),
+})
+
+export const GuildListQuery = t.Object({
+	limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 50 })),
+	offset: t.Optional(t.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 })),
+})
+
+export const GithubConfig = t.Object(
+	{
+		githubOrganization: NullableName(100),
+		githubRepository: NullableName(100),
+		discussionSync: t.Boolean(),
+	},
+	{ additionalProperties: false },
+)
+
+export const SoTag = t.Object(
+	{ tagName: t.String({ minLength: 1, maxLength: 50, pattern: '^[a-z0-9+#.\\-]+$' }) },
+	{ additionalProperties: false },
+)
+export const SoTags = t.Array(SoTag, { maxItems: 100 })
+
+export const AllowedUser = t.Object({ userId: Snowflake }, { additionalProperties: false })
+export const AllowedUsers = t.Array(AllowedUser, { maxItems: 1000 })
+
+export const ForumConfig = t.Object(
+	{
+		helpForum: t.Boolean(),
+		helpForumCategory: NullableName(100),
+		helpThreadAutoClose: t.Boolean(),
+		helpThreadAutoCloseDays: Days,
+		helpThreadNotify: t.Boolean(),
+		helpThreadNotifyRoles: t.Array(Snowflake, { maxItems: 50 }),
+		helpThreadNotifyDays: Days,
+		helpThreadSync: t.Boolean(),
+		showcaseForum: t.Boolean(),
+		showcaseForumCategory: NullableName(100),
+		showcaseThreadAutoClose: t.Boolean(),
+		showcaseThreadAutoCloseDays: Days,
+	},
+	{ additionalProperties: false },
+)
+
+export type GuildDto = typeof Guild.static
+export type GuildCreateDto = typeof GuildCreate.static
+export type GuildUpdateDto = typeof GuildUpdate.static
+export type GithubConfigDto = typeof GithubConfig.static
+export type SoTagDto = typeof SoTag.static
+export type AllowedUserDto = typeof AllowedUser.static
+export type ForumConfigDto = typeof ForumConfig.static

@@ -1,0 +1,92 @@
+/**
+ * Builds a fresh API for a test file: its own database (in-memory PGlite unless a
+ * PostgreSQL URL is given), logger writing JSON lines into memory, metrics registry.
+ */
+import { type AppDeps, createApp } from '../../src/app'
+import type { DatabaseTarget } from '../../src/config'
+import { type Database, openDatabase } from '../../src/db/client'
+import { databaseObservers } from '../../src/db/observe'
+import { defineApiMetrics } from '../../src/observability/api-metrics'
+import { createLogger, loggerFor } from '../../src/observability/logger'
+import { Registry } from '../../src/observability/metrics'
+
+export type LogLine = Record<string, unknown> & {
+	timestamp: string
+	level: string
+	logger: string
+	event: string
+	correlation_id?: string
+}
+
+export interface TestAppOptions extends Partial<Omit<AppDeps, 'database' | 'logger' | 'registry'>> {
+	target?: DatabaseTarget
+	level?: 'debug' | 'info' | 'warning' | 'error' | 'critical'
+}
+
+export async function createTestApp(options: TestAppOptions = {}) {
+	const chunks: string[] = []
+	const logger = createLogger({
+		format: 'json',
+		level: options.level ?? 'debug',
+		sink: { write: (chunk: string) => void chunks.push(chunk), flush: () => {} },
+	})
+	const registry = new Registry()
+	const metrics = defineApiMetrics(registry)
+	const database: Database = await openDatabase(
+		options.target ?? { kind: 'pglite-memory' },
+		databaseObservers(metrics, loggerFor(logger, 'api.db')),
+	)
+	await database.migrate()
+	const app = createApp({ ...options, database, logger, registry, metrics })
+
+	const logs = (): LogLine[] =>
+		chunks
+			.join('')
+			.split('\n')
+			.filter(Boolean)
+			.map((line) => JSON.parse(line) as LogLine)
+
+	async function request(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
+		const headers = new Headers(init.headers)
+		let body: string | undefined
+		if (init.body !== undefined) {
+			body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body)
+			if (!headers.has('content-type')) headers.set('content-type', 'application/json')
+			// What an HTTP client sends; the body limit is checked against it before reading.
+			headers.set('content-length', String(Buffer.byteLength(body)))
+		}
+		const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }))
+		const text = await response.text()
+		let json: any
+		try {
+			json = text ? JSON.parse(text) : undefined
+		} catch {
+			json = undefined
+		}
+		return { status: response.status, headers: response.headers, text, json }
+	}
+
+	/** Value of one sample in the text exposition (`name{labels}`), 0 when absent. */
+	function sample(series: string): number {
+		const text = registry.render('text')
+		for (const line of text.split('\n')) {
+			if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1))
+		}
+		return 0
+	}
+
+	return {
+		app,
+		database,
+		registry,
+		metrics,
+		logger,
+		logs,
+		clearLogs: () => void chunks.splice(0),
+		request,
+		sample,
+		close: () => database.close(),
+	}
+}
+
+export type TestApp = Awaited<ReturnType<typeof createTestApp>>
