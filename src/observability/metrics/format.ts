@@ -14,17 +14,11 @@ function escapeChar(c: string): string {
 }
 
 /**
- * Lone UTF-16 surrogates cannot be encoded as UTF-8, and a scraper rejects the whole payload
- * when one slips through, so they become U+FFFD before anything else happens.
+ * Escapes a label value (or exemplar value) for both formats: `\\`, `\"`, `\n`. Lone
+ * surrogates are left to the UTF-8 encoding in writer.ts, which turns them into U+FFFD.
  */
-function wellFormed(s: string): string {
-  return s.isWellFormed() ? s : s.toWellFormed();
-}
-
-/** Escapes a label value (or exemplar value) for both formats: `\\`, `\"`, `\n`. */
 export function escapeLabelValue(value: string): string {
-  const s = wellFormed(value);
-  return LABEL_SPECIALS.test(s) ? s.replace(LABEL_SPECIALS_G, escapeChar) : s;
+  return LABEL_SPECIALS.test(value) ? value.replace(LABEL_SPECIALS_G, escapeChar) : value;
 }
 
 /**
@@ -32,7 +26,7 @@ export function escapeLabelValue(value: string): string {
  * hence the two variants.
  */
 export function escapeHelp(help: string, openMetrics: boolean): string {
-  return wellFormed(help).replace(openMetrics ? OM_HELP_SPECIALS_G : TEXT_HELP_SPECIALS_G, escapeChar);
+  return help.replace(openMetrics ? OM_HELP_SPECIALS_G : TEXT_HELP_SPECIALS_G, escapeChar);
 }
 
 /** `name1="v1",name2="v2"` for a series, built once when the series is created. */

@@ -7,7 +7,11 @@ export const NEWLINE = 10;
 /** The empty infix, for lines that are just prefix and value. */
 export const NOTHING = new Uint8Array(0);
 
-/** UTF-8 bytes of `text`, for prefixes cached once per series or metric. */
+/**
+ * UTF-8 bytes of `text`, for prefixes cached once per series or metric. Encoding replaces
+ * lone UTF-16 surrogates with U+FFFD: they have no UTF-8 form, and one invalid byte makes
+ * Prometheus reject the whole scrape.
+ */
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
@@ -109,7 +113,7 @@ export class ByteWriter {
     for (let i = 0; i < text.length; i++) buf[this.pos++] = text.charCodeAt(i);
   }
 
-  /** Writes any well-formed string as UTF-8. */
+  /** Writes any string as UTF-8 (lone surrogates become U+FFFD). */
   text(value: string): void {
     const buf = this.reserve(value.length * 3);
     this.pos += encoder.encodeInto(value, buf.subarray(this.pos)).written;
