@@ -85,13 +85,16 @@ describe('http metrics', () => {
 	})
 
 	test('hostile values cannot make recording throw (the process survives)', async () => {
-		const hostile = ['\u0000', '\ud800', '"\\\n', 'x'.repeat(10_000)]
+		// NUL, a lone surrogate as invalid UTF-8, quote/backslash/newline, a 10 KB segment.
+		const hostile = ['%00', '%ED%A0%80', '%22%5C%0A', 'x'.repeat(10_000), '..%2F..%2Fetc%2Fpasswd']
 		for (const value of hostile) {
-			const res = await t.request('GET', `/api/guilds/${encodeURIComponent(value)}`, {
-				headers: { 'X-Correlation-ID': encodeURIComponent(value).slice(0, 200), 'User-Agent': encodeURIComponent(value) },
+			const res = await t.request('GET', `/api/guilds/${value}`, {
+				headers: { 'X-Correlation-ID': value.slice(0, 200), 'User-Agent': value },
 			})
 			expect([404, 422]).toContain(res.status)
+			expect(res.json.error.correlation_id).toBeString()
 		}
+		expect(t.registry.render('text')).not.toContain('xxxxxxxxxx')
 		expect((await t.request('GET', '/health/live')).status).toBe(200)
 	})
 })
@@ -114,9 +117,12 @@ describe('/metrics', () => {
 		expect(res.headers.get('content-type')).toStartWith('application/openmetrics-text; version=1.0.0')
 		expect(res.text.endsWith('# EOF\n')).toBe(true)
 		expect(res.text).toContain('# TYPE http_requests counter')
-		expect(res.text).toMatch(
-			/http_request_duration_seconds_bucket\{method="GET",endpoint="\/api\/guilds\/:guildId",le="[^"]+"\} \d+ # \{correlation_id="exemplar-abc"\} [0-9.e-]+ [0-9.]+/,
-		)
+		const exemplars = res.text
+			.split('\n')
+			.filter((l) => l.startsWith('http_request_duration_seconds_bucket{') && l.includes('endpoint="/api/guilds/:guildId"'))
+			.filter((l) => l.includes(' # {correlation_id="exemplar-abc"} '))
+		expect(exemplars).toHaveLength(1)
+		expect(exemplars[0]).toMatch(/\} \d+ # \{correlation_id="exemplar-abc"\} [0-9.e-]+ [0-9.]+$/)
 	})
 
 	test('passes promtool check metrics', async () => {

@@ -6,6 +6,7 @@
 import { dirname, join } from 'node:path'
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
+import { notFound } from '../../errors'
 
 const ASSET_DIR = dirname(Bun.resolveSync('swagger-ui-dist/package.json', import.meta.dir))
 const ASSETS: Record<string, string> = {
@@ -43,10 +44,7 @@ export function docsRoutes(version: string) {
 			'/swagger/assets/:file',
 			({ params, set }) => {
 				const type = ASSETS[params.file]
-				if (!type) {
-					set.status = 404
-					return { error: { code: 'NOT_FOUND', message: 'No such asset', correlation_id: '' } }
-				}
+				if (!type) throw notFound('No such asset')
 				set.headers['content-type'] = type
 				set.headers['cache-control'] = 'public, max-age=86400'
 				return Bun.file(join(ASSET_DIR, params.file))

@@ -30,7 +30,7 @@ export const GuildIdParams = t.Object({ guildId: Snowflake })
 
 const guildSettings = {
 	guildName: Name(100),
-	prefix: t.String({ minLength: 1, maxLength: 5, default: '!' }),
+	prefix: t.String({ minLength: 1, maxLength: 5, description: "Command prefix; '!' when not given at creation" }),
 	helpChannelId: NullableSnowflake,
 	showcaseChannelId: NullableSnowflake,
 	syncLabel: NullableName(100),

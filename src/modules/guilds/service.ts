@@ -139,8 +139,9 @@ export function createGuildService({ repository, logger, recordOperation }: Guil
 				return toGuildDto(row)
 			}),
 
-		update: (guildId: bigint, patch: GuildUpdateDto) =>
-			operation('update', guildId, async () => {
+		update: (guildId: bigint, patch: GuildUpdateDto) => {
+			if (Object.keys(patch).length === 0) throw invalid('body: at least one field is required')
+			return operation('update', guildId, async () => {
 				const row = await repository.update(guildId, {
 					...patch,
 					helpChannelId: optionalSnowflake(patch.helpChannelId, 'helpChannelId'),
@@ -151,7 +152,8 @@ export function createGuildService({ repository, logger, recordOperation }: Guil
 					.withMetadata({ guild_id: row.guildId.toString(), fields: Object.keys(patch) })
 					.info('Guild updated')
 				return toGuildDto(row)
-			}),
+			})
+		},
 
 		remove: (guildId: bigint) =>
 			operation('delete', guildId, async () => {
