@@ -5,6 +5,7 @@
  * full jitter, request/response log lines, metrics hooks and typed errors.
  */
 import type { ILogLayer } from 'loglayer'
+import { currentCorrelationId, runWithContext } from '../observability/context'
 import {
 	ApiBadResponseError,
 	ApiConflictError,
@@ -142,7 +143,7 @@ type Outcome =
 export function createHttpClient(options: HttpClientOptions): HttpClient {
 	const baseUrl = options.baseUrl.replace(/\/+$/, '')
 	const log = options.logger
-	const getCorrelationId = options.getCorrelationId ?? (() => undefined)
+	const getCorrelationId = options.getCorrelationId ?? currentCorrelationId
 	const generateId = options.generateCorrelationId ?? (() => crypto.randomUUID())
 	const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init))
 	const clock = options.clock ?? (() => performance.now())
@@ -172,9 +173,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 		return { outcome, label, durationMs: clock() - started }
 	}
 
-	async function call(method: HttpMethod, endpoint: string, opts: RequestOptions = {}) {
-		// One ID for the whole call, fixed before the first attempt, so every retry carries it.
-		const correlationId = getCorrelationId() ?? generateId()
+	async function call(method: HttpMethod, endpoint: string, correlationId: string, opts: RequestOptions) {
 		const url = buildUrl(baseUrl, endpoint, opts.params, opts.query)
 		const retrySafe = opts.idempotent ?? isIdempotentMethod(method)
 		const attemptTimeoutMs = opts.attemptTimeoutMs ?? options.attemptTimeoutMs ?? 10_000
@@ -188,7 +187,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 		const body = opts.body === undefined ? undefined : JSON.stringify(opts.body)
 		if (body !== undefined) headers['content-type'] = 'application/json'
 		const what = `${method} ${endpoint}`
-		const fields = { method, endpoint, correlation_id: correlationId }
+		const fields = { method, endpoint }
 
 		for (let attempt = 1; ; attempt++) {
 			log?.withMetadata({ ...fields, attempt }).debug('API request')
@@ -196,8 +195,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 			const { outcome, label, durationMs } = await attemptOnce(url, { method, headers, body }, timeoutMs, opts.signal)
 			options.metrics?.requests?.labels(method, endpoint, label).inc()
 			options.metrics?.duration?.labels(method, endpoint).observe(durationMs / 1000, correlationId)
-			const attemptFields = { ...fields, attempt, status: label, duration_ms: Math.round(durationMs) }
 			const status = outcome.kind === 'response' ? outcome.response.status : undefined
+			// Log fields keep one type each: a numeric status, or the kind of failure when none came.
+			const attemptFields = {
+				...fields,
+				attempt,
+				...(status === undefined ? { failure: label } : { status }),
+				duration_ms: Math.round(durationMs),
+			}
 			const errorBody = outcome.kind === 'response' ? parseErrorBody(outcome.text) : undefined
 			const cause = outcome.kind === 'network' ? outcome.error : undefined
 			const details: ApiErrorDetails = {
@@ -249,9 +254,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 	}
 
 	const client = {
-		request(method: HttpMethod, endpoint: string, opts?: RequestOptions) {
+		request(method: HttpMethod, endpoint: string, opts: RequestOptions = {}) {
+			// One ID for the whole call, fixed before the first attempt, so every retry carries it.
+			const correlationId = getCorrelationId() ?? generateId()
+			const run = () => call(method, endpoint, correlationId, opts)
 			inFlight++
-			return call(method, endpoint, opts).finally(() => inFlight--)
+			// The logger reads the ID from the async context; a call made outside one (or with an
+			// injected ID) gets its own, so its log lines carry the ID that went on the wire.
+			const pending = currentCorrelationId() === correlationId ? run() : runWithContext({ correlationId }, run)
+			return pending.finally(() => inFlight--)
 		},
 		get inFlight() {
 			return inFlight
