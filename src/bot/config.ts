@@ -1,0 +1,87 @@
+/**
+ * The bot's configuration, parsed once at start-up from the environment (DESIGN.md
+ * "Environment"). A bad or missing value throws a ConfigError whose one-line message names
+ * the variable; the entrypoint prints it and exits 1.
+ */
+import {
+	ConfigError,
+	type Env,
+	type LogFormat,
+	type LogLevel,
+	parseLogFormat,
+	parseLogLevel,
+	parsePort,
+	parsePositiveInt,
+	parseToken,
+} from '../config'
+
+export interface BotConfig {
+	/** `DISCORD_TOKEN` (required). */
+	discordToken: string
+	/** `API_URL`: where the guild API lives (default `http://127.0.0.1:8000`). */
+	apiUrl: string
+	/** `DISCORD_API_URL`: Discord REST base override (a proxy, or a fake in tests). */
+	discordApiUrl: string | undefined
+	/** `DISCORD_DEV_GUILD_ID`: register slash commands in this guild only (instant, for development). */
+	devGuildId: string | undefined
+	/** `BOT_METRICS_PORT`: serve /metrics and /health/live here; unset → no server. */
+	metricsPort: number | undefined
+	/** `BOT_METRICS_HOST` (default `127.0.0.1`). */
+	metricsHost: string
+	/** `METRICS_TOKEN`: when set, the bot's /metrics requires it as a bearer token too. */
+	metricsToken: string | undefined
+	logFormat: LogFormat
+	logLevel: LogLevel
+	/** `SHUTDOWN_TIMEOUT_MS`: how long SIGTERM waits for in-flight API calls (default 10 s). */
+	shutdownTimeoutMs: number
+}
+
+/** Discord snowflakes: positive 64-bit integers in decimal. */
+const SNOWFLAKE = /^[1-9][0-9]{0,19}$/
+
+function parseHttpUrl(variable: string, value: string | undefined, fallback?: string): string | undefined {
+	const raw = value?.trim()
+	if (!raw) return fallback
+	let url: URL
+	try {
+		url = new URL(raw)
+	} catch {
+		throw new ConfigError(variable, 'an http:// or https:// URL')
+	}
+	const http = url.protocol === 'http:' || url.protocol === 'https:'
+	if (!http) throw new ConfigError(variable, 'an http:// or https:// URL')
+	return raw.replace(/\/+$/, '')
+}
+
+function parseSnowflake(variable: string, value: string | undefined): string | undefined {
+	const raw = value?.trim()
+	if (!raw) return undefined
+	if (!SNOWFLAKE.test(raw) || BigInt(raw) >= 1n << 64n) throw new ConfigError(variable, 'a Discord ID (snowflake)')
+	return raw
+}
+
+function parseHostName(variable: string, value: string | undefined): string {
+	const raw = value?.trim()
+	if (!raw) return '127.0.0.1'
+	if (!/^[A-Za-z0-9.:\-[\]]+$/.test(raw)) throw new ConfigError(variable, 'a host name or IP address')
+	return raw
+}
+
+/** Parses the bot's environment; throws ConfigError on the first bad value. */
+export function loadBotConfig(env: Env = process.env, isTty = Boolean(process.stdout.isTTY)): BotConfig {
+	const discordToken = parseToken('DISCORD_TOKEN', env.DISCORD_TOKEN)
+	if (discordToken === undefined) throw new ConfigError('DISCORD_TOKEN', 'the bot token (required, not set)')
+	const metricsPort = env.BOT_METRICS_PORT?.trim() ? parsePort('BOT_METRICS_PORT', env.BOT_METRICS_PORT, 0) : undefined
+	return {
+		discordToken,
+		apiUrl: parseHttpUrl('API_URL', env.API_URL, 'http://127.0.0.1:8000')!,
+		discordApiUrl: parseHttpUrl('DISCORD_API_URL', env.DISCORD_API_URL),
+		devGuildId: parseSnowflake('DISCORD_DEV_GUILD_ID', env.DISCORD_DEV_GUILD_ID),
+		metricsPort,
+		metricsHost: parseHostName('BOT_METRICS_HOST', env.BOT_METRICS_HOST),
+		metricsToken: parseToken('METRICS_TOKEN', env.METRICS_TOKEN),
+		logFormat: parseLogFormat(env.LOG_FORMAT, isTty),
+		logLevel: parseLogLevel(env.LOG_LEVEL),
+		shutdownTimeoutMs: parsePositiveInt('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000),
+	}
+}

@@ -1,0 +1,65 @@
+/**
+ * The bot's small HTTP side: `/metrics` from the shared registry (Prometheus text, or
+ * OpenMetrics when asked), `/health/live` (the process answers) and `/health/ready` (connected
+ * to Discord). Only started when BOT_METRICS_PORT is set.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import { negotiate, type Registry } from '../observability/metrics'
+
+/** Options of {@link startMetricsServer}. */
+export interface MetricsServerOptions {
+	registry: Registry
+	/** Default `127.0.0.1`. */
+	hostname?: string
+	/** 0 picks a free port (tests). */
+	port: number
+	/** When set, /metrics requires `Authorization: Bearer <token>` (as the API's does). */
+	token?: string
+	/** Whether the bot is connected to Discord, for /health/ready (default: always). */
+	isReady?: () => boolean
+}
+
+const digest = (value: string) => new Bun.CryptoHasher('sha256').update(value).digest()
+
+/** Constant-time bearer check; hashing first makes the lengths equal. */
+function bearerMatches(header: string | null, token: string): boolean {
+	const presented = header?.startsWith('Bearer ') ? header.slice(7) : ''
+	return presented.length > 0 && timingSafeEqual(digest(presented), digest(token))
+}
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+	Response.json(body, { status, headers })
+const error = (status: number, code: string, message: string, headers?: Record<string, string>) =>
+	json({ error: { code, message } }, status, headers)
+
+export function startMetricsServer(options: MetricsServerOptions) {
+	return Bun.serve({
+		hostname: options.hostname ?? '127.0.0.1',
+		port: options.port,
+		fetch(request) {
+			const { pathname } = new URL(request.url)
+			if (request.method !== 'GET' && request.method !== 'HEAD') {
+				return error(405, 'METHOD_NOT_ALLOWED', 'Only GET is supported', { allow: 'GET, HEAD' })
+			}
+			switch (pathname) {
+				case '/metrics': {
+					if (options.token && !bearerMatches(request.headers.get('authorization'), options.token)) {
+						return error(401, 'UNAUTHORIZED', 'A valid bearer token is required for /metrics', {
+							'www-authenticate': 'Bearer realm="metrics"',
+						})
+					}
+					const { format, contentType } = negotiate(request.headers.get('accept'))
+					return new Response(options.registry.render(format), { headers: { 'content-type': contentType } })
+				}
+				case '/health/live':
+					return json({ status: 'ok' })
+				case '/health/ready': {
+					const ready = options.isReady?.() ?? true
+					return json({ status: ready ? 'ok' : 'unavailable', discord: ready ? 'ready' : 'not ready' }, ready ? 200 : 503)
+				}
+				default:
+					return error(404, 'NOT_FOUND', `No route for ${pathname}`)
+			}
+		},
+	})
+}
