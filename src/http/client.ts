@@ -235,16 +235,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 				if (!retryable) throw classify(what, response.status, details)
 				retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), now())
 			} else {
+				// The reason only: a stack per retry of "connection refused" buries the story. The
+				// final "giving up" line carries the full error.
 				log
-					?.withError(asError(outcome.error))
-					.withMetadata(attemptFields)
+					?.withMetadata({ ...attemptFields, reason: asError(outcome.error).message })
 					.warn(outcome.timedOut ? 'API request timed out' : 'API request failed')
 			}
 
 			if (!retrySafe) throw new ApiUnavailableError(`${what}: ${label}, and the request is not safe to retry`, details)
 			const delayMs = retryAfterMs ?? backoffDelayMs(attempt, initialDelayMs, maxDelayMs, random())
 			if (clock() + delayMs >= deadline) {
-				log?.withMetadata(attemptFields).error('API unavailable; giving up')
+				const line = cause === undefined ? log : log?.withError(asError(cause))
+				line?.withMetadata(attemptFields).error('API unavailable; giving up')
 				throw new ApiUnavailableError(`${what}: gave up after ${attempt} attempts (last: ${label})`, details)
 			}
 			options.metrics?.retries?.labels(method, endpoint).inc()

@@ -123,8 +123,11 @@ describe('log lines', () => {
 		const failed = lines().find((l) => l.event === 'API request failed')!
 		expect(failed.level).toBe('warning')
 		expect(failed.failure).toBe('network_error')
-		expect(failed.error.message).toBeString()
-		expect(lines().at(-1)).toMatchObject({ level: 'error', event: 'API unavailable; giving up' })
+		expect(failed.reason).toBeString()
+		expect(failed.error).toBeUndefined()
+		const gaveUp = lines().at(-1)!
+		expect(gaveUp).toMatchObject({ level: 'error', event: 'API unavailable; giving up', failure: 'network_error' })
+		expect(gaveUp.error.stack).toBeString()
 	})
 })
 
@@ -142,7 +145,11 @@ describe('metrics hooks', () => {
 				help: 'Attempt durations.',
 				labelNames: ['method', 'endpoint'] as const,
 			}),
-			retries: registry.counter({ name: 'test_api_retries_total', help: 'Retries.', labelNames: ['method', 'endpoint'] as const }),
+			retries: registry.counter({
+				name: 'test_api_retries_total',
+				help: 'Retries.',
+				labelNames: ['method', 'endpoint'] as const,
+			}),
 		}
 		const server = flaky()
 		const client = createHttpClient({ baseUrl: server.url, ...fast, metrics })
@@ -153,9 +160,11 @@ describe('metrics hooks', () => {
 			.catch(() => undefined)
 
 		const text = registry.render('text')
-		expect(text).toContain('test_api_requests_total{method="GET",endpoint="/api/guilds/:guildId",status="503"} 2')
-		expect(text).toContain('test_api_requests_total{method="GET",endpoint="/api/guilds/:guildId",status="200"} 1')
-		expect(text).toContain('test_api_requests_total{method="DELETE",endpoint="/api/guilds/:guildId",status="network_error"} 1')
+		const attempts = (method: string, status: string) =>
+			`test_api_requests_total{method="${method}",endpoint="/api/guilds/:guildId",status="${status}"}`
+		expect(text).toContain(`${attempts('GET', '503')} 2`)
+		expect(text).toContain(`${attempts('GET', '200')} 1`)
+		expect(text).toContain(`${attempts('DELETE', 'network_error')} 1`)
 		expect(text).toContain('test_api_retries_total{method="GET",endpoint="/api/guilds/:guildId"} 2')
 		expect(text).toContain('test_api_request_duration_seconds_count{method="GET",endpoint="/api/guilds/:guildId"} 3')
 	})
