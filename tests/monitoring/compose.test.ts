@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { freePort, repoPath, requireTools, run, tempDir } from './support'
+import { freePort, repoPath, requireTools, run, SLOW, tempDir } from './support'
 
 // Only the `docker-compose config` checks need the tool; the wiring checks read the YAML.
 const withCompose = requireTools('docker-compose')
@@ -46,7 +46,7 @@ beforeAll(async () => {
 	configQuiet = await run([path['docker-compose'], '-f', 'compose.yaml', 'config', '-q'], { cwd: project.path, env })
 	const full = await run([path['docker-compose'], '-f', 'compose.yaml', 'config'], { cwd: project.path, env })
 	if (full.code === 0) resolved = (Bun.YAML.parse(full.stdout) as { services: Record<string, ResolvedService> }).services
-})
+}, SLOW)
 afterAll(() => project.remove())
 
 describe('docker-compose config', () => {
@@ -183,5 +183,5 @@ describe('the API healthcheck command', () => {
 			await server.stop(true)
 		}
 		expect(await probe(freePort())).toBe(1)
-	})
+	}, SLOW)
 })

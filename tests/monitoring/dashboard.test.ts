@@ -4,7 +4,7 @@
  * and every query is accepted by a real Prometheus.
  */
 import { afterAll, beforeAll, describe, expect, test as plainTest } from 'bun:test'
-import { loadDashboard, type Prometheus, repoPath, requireTools, startPrometheus } from './support'
+import { loadDashboard, type Prometheus, repoPath, requireTools, SLOW, startPrometheus } from './support'
 
 const { test, path } = requireTools('prometheus')
 
@@ -82,10 +82,10 @@ describe('dashboard queries against a real Prometheus', () => {
 	beforeAll(async () => {
 		if (!path.prometheus) return
 		prometheus = await startPrometheus(path.prometheus, 'global:\n  scrape_interval: 15s\nscrape_configs: []\n')
-	})
+	}, SLOW)
 	afterAll(async () => {
 		await prometheus?.stop()
-	})
+	}, SLOW)
 
 	test('accepts every expression', async () => {
 		expect(queries.length).toBeGreaterThan(20)

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
-import { freePort, ROOT, repoPath, run, tempDir, waitFor } from './support'
+import { freePort, ROOT, repoPath, run, SLOW, tempDir, waitFor } from './support'
 
 const dockerfile = await Bun.file(repoPath('Dockerfile')).text()
 const dockerignore = (await Bun.file(repoPath('.dockerignore')).text())
@@ -133,5 +133,5 @@ describe('the image contents', () => {
 			await child.exited
 		}
 		expect(child.exitCode).toBe(0)
-	}, 60_000)
+	}, 2 * SLOW)
 })

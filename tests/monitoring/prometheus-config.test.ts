@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect } from 'bun:test'
 import { join } from 'node:path'
-import { repoPath, requireTools, run, tempDir } from './support'
+import { repoPath, requireTools, run, SLOW, tempDir } from './support'
 
 const { test, path } = requireTools('promtool')
 
@@ -98,7 +98,7 @@ describe('alerts.test.yml', () => {
 		const result = await run([path.promtool, 'test', 'rules', RULE_TESTS])
 		expect(result.output).toContain('SUCCESS')
 		expect(result.code).toBe(0)
-	})
+	}, SLOW)
 
 	test('covers every alert with a case that fires and a case that stays quiet', () => {
 		const suite = Bun.YAML.parse(ruleTestsText) as RuleTestFile
@@ -131,6 +131,6 @@ describe('alerts.test.yml', () => {
 			const result = await run([path.promtool, 'test', 'rules', join(dir, 'alerts.test.yml')])
 			expect(result.code).not.toBe(0)
 			for (const name of alertNames) expect(result.output).toContain(`alertname: ${name},`)
-		})
+		}, SLOW)
 	}
 })

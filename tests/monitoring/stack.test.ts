@@ -18,6 +18,7 @@ import {
 	type Vector,
 	repoPath,
 	requireTools,
+	SLOW,
 	startPrometheus,
 	waitFor,
 } from './support'
@@ -141,13 +142,13 @@ beforeAll(async () => {
 	await waitFor('the 5xx series', seen('sum(http_requests_total{status=~"5.."})'))
 	for (let round = 2; round <= rounds + 1; round++) await outageRound(round)
 	await waitFor('5xx in rates', seen('sum(rate(http_requests_total{status=~"5.."}[30s]))'))
-}, 60_000)
+}, 2 * SLOW)
 
 afterAll(async () => {
 	await server?.stop(true)
 	await prometheus?.stop()
 	await api?.close().catch(() => {})
-})
+}, SLOW)
 
 describe('Prometheus scraping the real API', () => {
 	test('the traffic produced what it was meant to', () => {
@@ -228,7 +229,7 @@ describe('Prometheus scraping the real API', () => {
 		})
 		expect(loaded.map((rule) => rule.name).sort()).toEqual([...expected].sort() as string[])
 		for (const rule of loaded) expect({ rule: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({ rule: rule.name, health: 'ok', error: '' })
-	})
+	}, SLOW)
 
 	test('the outage trips the error, readiness and database alerts (pending until their for:)', async () => {
 		type Alerts = { alerts: { labels: { alertname: string }; state: string }[] }
@@ -240,7 +241,7 @@ describe('Prometheus scraping the real API', () => {
 		})
 		for (const alert of active.filter((a) => want.includes(a.labels.alertname))) expect(alert.state).toBe('pending')
 		expect(active.map((alert) => alert.labels.alertname)).not.toContain('ByteTargetDown')
-	})
+	}, SLOW)
 
 	test('every dashboard query about the API returns data', async () => {
 		const { queries } = await loadDashboard()
@@ -250,7 +251,7 @@ describe('Prometheus scraping the real API', () => {
 			if ((await series(expr)).length === 0) empty.push(`${panel}: ${expr}`)
 		}
 		expect(empty).toEqual([])
-	})
+	}, SLOW)
 
 	test('every metric the dashboard and the alerts name exists, apart from the bot’s', async () => {
 		const names = new Set((await prometheus!.api<string[]>('/api/v1/label/__name__/values')).data)

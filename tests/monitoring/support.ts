@@ -9,6 +9,12 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 export const ROOT = resolve(import.meta.dir, '../..')
+
+/**
+ * Timeout for tests and hooks that start processes or poll Prometheus. Passed explicitly:
+ * Bun applies a preloaded setDefaultTimeout to the first test file of a run only.
+ */
+export const SLOW = 30_000
 export const repoPath = (...parts: string[]) => join(ROOT, ...parts)
 
 /**
