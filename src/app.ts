@@ -45,7 +45,9 @@ export function createApp(deps: AppDeps) {
 		recordOperation: (operation, status) => metrics.guildOperations.labels(operation, status).inc(),
 	})
 
-	return new Elysia({ name: 'byte.api' })
+	// normalize: false makes unknown body fields a 422 naming the field, instead of being
+	// silently dropped, so a typo such as `guildname` never looks like success.
+	return new Elysia({ name: 'byte.api', normalize: false })
 		.use(
 			requestObservability({
 				metrics,

@@ -49,6 +49,8 @@ const UNAVAILABLE_CODES = new Set([
 /** Classifies an error thrown by Drizzle, postgres.js or PGlite (walking `cause`). */
 export function classifyDatabaseError(error: unknown): DatabaseFailure {
 	for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+		// An embedded PGlite that was closed (e.g. during shutdown) is as gone as a dead server.
+		if ((e as { message?: unknown }).message === 'PGlite is closed') return 'unavailable'
 		const code = (e as { code?: unknown }).code
 		if (typeof code !== 'string') continue
 		if (code === '23505') return 'unique_violation'

@@ -205,6 +205,16 @@ export function defineGuildSuite(
 				expect(body.json.error.message).toContain('guildId')
 			}
 
+			const unknownField = await t.request('PATCH', `/api/guilds/${BIG}`, { body: { guildname: 'typo' } })
+			expect(unknownField.status).toBe(422)
+			expect(unknownField.json.error.message).toContain('guildname')
+			const immutable = await t.request('PATCH', `/api/guilds/${BIG}`, { body: { guildId: '1' } })
+			expect(immutable.status).toBe(422)
+			expect(immutable.json.error.message).toContain('guildId')
+			const polluted = await create({ guildId: freshId(), guildName: 'x', ['__proto__']: { admin: true } })
+			expect(JSON.parse('{}').admin).toBeUndefined()
+			expect([201, 422]).toContain(polluted.status)
+
 			const emptyPatch = await t.request('PATCH', `/api/guilds/${BIG}`, { body: {} })
 			expect(emptyPatch.status).toBe(422)
 

@@ -1,0 +1,106 @@
+/**
+ * monitoring/grafana: the dashboard JSON parses, points every query at the provisioned
+ * datasource, covers the metrics operators need, shows exemplars on the latency panel,
+ * and every query is accepted by a real Prometheus.
+ */
+import { afterAll, beforeAll, describe, expect, test as plainTest } from 'bun:test'
+import { loadDashboard, type Prometheus, repoPath, requireTools, SLOW, startPrometheus } from './support'
+
+const { test, path } = requireTools('prometheus')
+
+const { dashboard, panels, queries } = await loadDashboard()
+const targets = panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, ...target })))
+const datasource = (
+	Bun.YAML.parse(await Bun.file(repoPath('monitoring/grafana/provisioning/datasources/prometheus.yml')).text()) as {
+		datasources: { uid: string; type: string }[]
+	}
+).datasources[0]!
+
+describe('byte.json', () => {
+	plainTest('is a provisionable dashboard: uid, unique panel ids, panels inside the 24-column grid', () => {
+		expect(dashboard.uid).toBe('byte')
+		expect(dashboard.title).toBe('Byte')
+		const ids = dashboard.panels.map((panel) => panel.id)
+		expect(new Set(ids).size).toBe(ids.length)
+		for (const panel of dashboard.panels) {
+			expect({ panel: panel.title, fits: panel.gridPos.x + panel.gridPos.w <= 24 }).toEqual({ panel: panel.title, fits: true })
+		}
+	})
+
+	plainTest('every panel has queries, all against the provisioned Prometheus datasource', () => {
+		expect(panels.length).toBeGreaterThan(10)
+		for (const panel of panels) {
+			expect({ panel: panel.title, targets: panel.targets?.length ?? 0 }).not.toEqual({ panel: panel.title, targets: 0 })
+			expect(panel.datasource).toEqual({ type: datasource.type, uid: datasource.uid })
+			for (const target of panel.targets ?? []) {
+				expect({ panel: panel.title, expr: target.expr?.trim() ? 'set' : 'missing' }).toEqual({ panel: panel.title, expr: 'set' })
+				expect(target.datasource).toEqual({ type: datasource.type, uid: datasource.uid })
+			}
+		}
+	})
+
+	plainTest('covers the API, database, bot and process metrics', () => {
+		const exprs = targets.map((target) => target.expr).join('\n')
+		for (const metric of [
+			'http_requests_total',
+			'http_request_duration_seconds_bucket',
+			'http_requests_in_flight',
+			'guild_operations_total',
+			'db_queries_total',
+			'db_query_duration_seconds_bucket',
+			'db_errors_total',
+			'discord_events_total',
+			'bot_api_requests_total',
+			'bot_api_retries_total',
+			'bot_api_request_duration_seconds_bucket',
+			'process_resident_memory_bytes',
+			'process_cpu_seconds_total',
+		]) {
+			expect(exprs).toContain(metric)
+		}
+		expect(exprs).toContain('sum by (endpoint) (rate(http_requests_total[5m]))')
+		expect(exprs).toContain('status=~"5.."')
+		expect(exprs).toContain('status=~"4.."')
+		expect(exprs).toContain('sum by (operation, status) (rate(guild_operations_total[5m]))')
+		expect(panels.some((panel) => panel.type === 'table' && panel.title.startsWith('Endpoints'))).toBe(true)
+	})
+
+	plainTest('the p95 latency panel asks for exemplars, which carry correlation_id', () => {
+		const latency = panels.find((panel) => panel.title === 'p95 latency by endpoint')
+		expect(latency?.targets).toEqual([
+			expect.objectContaining({
+				expr: 'histogram_quantile(0.95, sum by (le, endpoint) (rate(http_request_duration_seconds_bucket[5m])))',
+				exemplar: true,
+			}),
+		])
+	})
+})
+
+describe('dashboard queries against a real Prometheus', () => {
+	let prometheus: Prometheus | undefined
+
+	beforeAll(async () => {
+		if (!path.prometheus) return
+		prometheus = await startPrometheus(path.prometheus, 'global:\n  scrape_interval: 15s\nscrape_configs: []\n')
+	}, SLOW)
+	afterAll(async () => {
+		await prometheus?.stop()
+	}, SLOW)
+
+	test('accepts every expression', async () => {
+		expect(queries.length).toBeGreaterThan(20)
+		const rejected: string[] = []
+		for (const { panel, expr } of queries) {
+			expect(expr).not.toContain('$')
+			const body = await prometheus!.query(expr)
+			if (body.status !== 'success') rejected.push(`${panel}: ${expr}: ${body.error}`)
+		}
+		expect(rejected).toEqual([])
+	})
+
+	test('rejects a broken expression, so the check above means something', async () => {
+		const body = await prometheus!.query('sum by (endpoint) (rate(http_requests_total[5m])')
+		expect(body.status).toBe('error')
+		expect(body.errorType).toBe('bad_data')
+	})
+})
