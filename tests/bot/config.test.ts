@@ -74,12 +74,12 @@ describe('bun run bot with a bad environment', () => {
 		const lines = bot.output().split('\n[stderr]')[0]!.trim().split('\n')
 		expect(lines).toHaveLength(1)
 		expect(lines[0]).toStartWith('DISCORD_TOKEN: ')
-	})
+	}, 15_000)
 
 	test('invalid BOT_METRICS_PORT: names the variable, exit 1', async () => {
 		const bot = spawnLogged(['bun', 'src/bot/index.ts'], { DISCORD_TOKEN: 'x', BOT_METRICS_PORT: 'nine' })
 		expect(await bot.proc.exited).toBe(1)
 		await Bun.sleep(50)
 		expect(bot.output().trim().split('\n')[0]).toStartWith('BOT_METRICS_PORT: ')
-	})
+	}, 15_000)
 })

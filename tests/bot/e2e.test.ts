@@ -54,13 +54,13 @@ beforeAll(async () => {
 		LOG_LEVEL: 'debug',
 	})
 	await bot.waitForLine((l) => l.event === 'Guilds reconciled', 20_000, 'the first reconcile')
-})
+}, 45_000)
 
 afterAll(async () => {
 	await bot?.stop()
 	await api?.stop()
 	await fake?.stop()
-})
+}, 20_000)
 
 describe('bot end to end', () => {
 	test('on ready: commands registered globally, guilds already joined are created in the API', async () => {
@@ -90,7 +90,7 @@ describe('bot end to end', () => {
 			'the API request line',
 		)
 		expect(apiLine).toMatchObject({ method: 'POST', endpoint: '/api/guilds', status: 201 })
-	})
+}, 15_000)
 
 	test('/config replies ephemerally with the settings held by the API', async () => {
 		const guild = { id: snowflake(), name: 'Configured' }
@@ -112,7 +112,7 @@ describe('bot end to end', () => {
 		expect(edit.body.content).toContain('Byte settings for Configured')
 		expect(edit.body.content).toContain('`litestar-org/litestar`')
 		expect(edit.body.content).toContain('Prefix: `!`')
-	})
+}, 15_000)
 
 	test('GUILD_DELETE removes the guild; an outage (unavailable) keeps it', async () => {
 		const kept = { id: snowflake(), name: 'Flaky' }
@@ -129,7 +129,7 @@ describe('bot end to end', () => {
 		const outage = 'Guild unavailable (Discord outage); settings kept'
 		await bot.waitForLine((l) => l.event === outage && l.guild_id === kept.id)
 		expect(await guildStatus(kept.id)).toBe(200)
-	})
+}, 15_000)
 
 	test('an event during an API restart is retried under its one correlation ID until it lands', async () => {
 		expect(await api.stop()).toBe(0)
@@ -150,7 +150,7 @@ describe('bot end to end', () => {
 		expect(new Set(attempts.map((l) => l.endpoint))).toEqual(new Set(['/api/guilds']))
 		const landed = await api.waitForLine((l) => l.correlation_id === id && l.event === 'Request completed')
 		expect(landed).toMatchObject({ method: 'POST', status: 201 })
-	})
+	}, 40_000)
 
 	test('SIGTERM: the bot drains, disconnects and exits 0', async () => {
 		expect(await bot.stop('SIGTERM', 15_000)).toBe(0)
@@ -158,5 +158,5 @@ describe('bot end to end', () => {
 		const stopped = bot.lines().find((l) => settled.includes(l.event))
 		expect(stopped).toMatchObject({ finished: expect.any(Number), abandoned: 0 })
 		await waitFor(() => fake.connections === 0 || undefined, 3_000, 'the gateway connection to close')
-	})
+	}, 20_000)
 })

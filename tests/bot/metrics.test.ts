@@ -34,7 +34,7 @@ beforeAll(async () => {
 	fake.addGuild({ id: guildId, name: 'Counted' })
 	fake.dispatch('SOMETHING_DISCORD_ADDS_LATER', { id: guildId })
 	await bot.waitForLog((l) => l.event === 'Guild registered')
-})
+}, 30_000)
 
 afterAll(async () => {
 	metricsServer.stop(true)

@@ -10,7 +10,7 @@ import { type RunningProcess, spawnLogged } from './processes'
 const cleanup: Array<() => unknown> = []
 afterEach(async () => {
 	for (const step of cleanup.splice(0).reverse()) await step()
-})
+}, 15_000)
 
 /** An API stand-in that lists no guilds and answers creates after `createDelayMs` (or never). */
 function slowApi(createDelayMs: number | undefined) {
@@ -59,7 +59,7 @@ describe('shutdown', () => {
 		expect(lines.find((l) => l.event === 'Guild registered')?.guild_id).toBe(guildId)
 		expect(lines.find((l) => l.event === 'In-flight events finished')).toMatchObject({ finished: 1, abandoned: 0 })
 		expect(lines.at(-1)?.event).toBe('Bot stopped')
-	})
+	}, 30_000)
 
 	test('an event still retrying when the bound expires is abandoned, and the exit is still 0', async () => {
 		const fake = fakeDiscord()
@@ -75,5 +75,5 @@ describe('shutdown', () => {
 		expect(performance.now() - started).toBeGreaterThanOrEqual(1_400)
 		const gaveUp = bot.lines().find((l) => l.event === 'Gave up waiting for in-flight events')
 		expect(gaveUp).toMatchObject({ level: 'warning', finished: 0, abandoned: 1 })
-	})
+	}, 30_000)
 })

@@ -135,14 +135,14 @@ describe('create: 409 after a retry means an earlier attempt succeeded', () => {
 			const { id } = JSON.parse(body) as { id: string }
 			if (created.has(id)) return jsonResponse(errorBody('CONFLICT', 'exists'), 409)
 			created.add(id)
-			if (n === 1) await Bun.sleep(1_000)
+			if (n === 1) await Bun.sleep(3_000)
 			return jsonResponse({ id }, 201)
 		})
 	}
 
 	test('with conflictMeansSuccessOnRetry, the retried 409 resolves as success', async () => {
 		const server = lossyCreateServer()
-		const client = createHttpClient({ baseUrl: server.url, ...fast, attemptTimeoutMs: 100 })
+		const client = createHttpClient({ baseUrl: server.url, ...fast, attemptTimeoutMs: 500 })
 
 		const response = await client.request('POST', '/api/guilds', {
 			body: { id: '42' },
@@ -158,7 +158,7 @@ describe('create: 409 after a retry means an earlier attempt succeeded', () => {
 
 	test('without the option, the retried 409 is an ApiConflictError', async () => {
 		const server = lossyCreateServer()
-		const client = createHttpClient({ baseUrl: server.url, ...fast, attemptTimeoutMs: 100 })
+		const client = createHttpClient({ baseUrl: server.url, ...fast, attemptTimeoutMs: 500 })
 		const error = await client
 			.request('POST', '/api/guilds', { body: { id: '42' }, idempotent: true })
 			.catch((e) => e)
