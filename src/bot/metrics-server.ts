@@ -3,7 +3,7 @@
  * OpenMetrics when asked), `/health/live` (the process answers) and `/health/ready` (connected
  * to Discord). Only started when BOT_METRICS_PORT is set.
  */
-import { timingSafeEqual } from 'node:crypto'
+import { bearerMatches } from '../http/bearer'
 import { negotiate, type Registry } from '../observability/metrics'
 
 /** Options of {@link startMetricsServer}. */
@@ -17,14 +17,6 @@ export interface MetricsServerOptions {
 	token?: string
 	/** Whether the bot is connected to Discord, for /health/ready (default: always). */
 	isReady?: () => boolean
-}
-
-const digest = (value: string) => new Bun.CryptoHasher('sha256').update(value).digest()
-
-/** Constant-time bearer check; hashing first makes the lengths equal. */
-function bearerMatches(header: string | null, token: string): boolean {
-	const presented = header?.startsWith('Bearer ') ? header.slice(7) : ''
-	return presented.length > 0 && timingSafeEqual(digest(presented), digest(token))
 }
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
