@@ -17,7 +17,7 @@ import { type GuildService, snowflake } from './service'
 
 const errors = { 404: ErrorBody, 422: ErrorBody, 503: ErrorBody }
 const params = GuildIdParams
-const guildId = (p: { guildId: string }) => snowflake(p.guildId, 'guildId')
+const guildId = (p: { guildId: string }) => snowflake(p.guildId, 'params.guildId')
 
 /** Builds the guild routes around a service (so tests and the app can inject their own). */
 export function guildRoutes(service: GuildService) {

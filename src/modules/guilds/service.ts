@@ -113,14 +113,14 @@ export function createGuildService({ repository, logger, recordOperation }: Guil
 			}),
 
 		create: (input: GuildCreateDto) => {
-			const guildId = snowflake(input.guildId, 'guildId')
+			const guildId = snowflake(input.guildId, 'body.guildId')
 			return operation('create', guildId, async () => {
 				const row = await repository.insert({
 					guildId,
 					guildName: input.guildName,
 					prefix: input.prefix,
-					helpChannelId: optionalSnowflake(input.helpChannelId, 'helpChannelId'),
-					showcaseChannelId: optionalSnowflake(input.showcaseChannelId, 'showcaseChannelId'),
+					helpChannelId: optionalSnowflake(input.helpChannelId, 'body.helpChannelId'),
+					showcaseChannelId: optionalSnowflake(input.showcaseChannelId, 'body.showcaseChannelId'),
 					syncLabel: input.syncLabel,
 					issueLinking: input.issueLinking,
 					commentLinking: input.commentLinking,
@@ -144,8 +144,8 @@ export function createGuildService({ repository, logger, recordOperation }: Guil
 			return operation('update', guildId, async () => {
 				const row = await repository.update(guildId, {
 					...patch,
-					helpChannelId: optionalSnowflake(patch.helpChannelId, 'helpChannelId'),
-					showcaseChannelId: optionalSnowflake(patch.showcaseChannelId, 'showcaseChannelId'),
+					helpChannelId: optionalSnowflake(patch.helpChannelId, 'body.helpChannelId'),
+					showcaseChannelId: optionalSnowflake(patch.showcaseChannelId, 'body.showcaseChannelId'),
 				})
 				if (!row) throw missing(guildId)
 				logger
@@ -192,7 +192,7 @@ export function createGuildService({ repository, logger, recordOperation }: Guil
 
 		putForum: (guildId: bigint, input: ForumConfigDto) =>
 			operation('update', guildId, async (): Promise<ForumConfigDto> => {
-				for (const [i, role] of input.helpThreadNotifyRoles.entries()) snowflake(role, `helpThreadNotifyRoles[${i}]`)
+				for (const [i, role] of input.helpThreadNotifyRoles.entries()) snowflake(role, `body.helpThreadNotifyRoles.${i}`)
 				await repository.upsertForum(guildId, input)
 				logger.withMetadata({ guild_id: guildId.toString() }).info('Forum settings replaced')
 				return input
@@ -222,7 +222,7 @@ export function createGuildService({ repository, logger, recordOperation }: Guil
 			}),
 
 		putAllowedUsers: (guildId: bigint, input: AllowedUserDto[]) => {
-			const ids = input.map((u, i) => snowflake(u.userId, `[${i}].userId`))
+			const ids = input.map((u, i) => snowflake(u.userId, `body.${i}.userId`))
 			const unique = [...new Set(ids)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 			if (unique.length !== ids.length) throw invalid('body: userId values must be unique')
 			return operation('update', guildId, async (): Promise<AllowedUserDto[]> => {
