@@ -37,6 +37,16 @@ async function collect(stream: ReadableStream<Uint8Array>, into: { text: string 
 
 /** Starts the API and resolves once it answers /health/live. */
 export async function startApi(env: Record<string, string>, options: { port?: number; timeoutMs?: number } = {}) {
+	const api = await spawnApi(env, options)
+	await api.waitUntilLive(options.timeoutMs ?? 20_000)
+	return api
+}
+
+/**
+ * Spawns the API without waiting for it (e.g. to watch it retry while its database is down);
+ * `waitUntilLive` then waits for /health/live and kills the process if it never answers.
+ */
+export async function spawnApi(env: Record<string, string>, options: { port?: number } = {}) {
 	const port = options.port ?? (await freePort())
 	const proc = Bun.spawn(['bun', 'src/index.ts'], {
 		cwd: ROOT,
@@ -51,7 +61,7 @@ export async function startApi(env: Record<string, string>, options: { port?: nu
 	void collect(proc.stderr, err)
 	const url = `http://127.0.0.1:${port}`
 	const lines = () => out.text.split('\n').filter(Boolean)
-	const api: ApiProcess = {
+	const api: ApiProcess & { waitUntilLive(timeoutMs?: number): Promise<void> } = {
 		url,
 		port,
 		proc,
@@ -79,19 +89,22 @@ export async function startApi(env: Record<string, string>, options: { port?: nu
 			if (proc.exitCode === null) proc.kill(signal)
 			return proc.exited
 		},
+		async waitUntilLive(timeoutMs = 20_000) {
+			const deadline = Date.now() + timeoutMs
+			while (Date.now() < deadline) {
+				if (proc.exitCode !== null) throw new Error(`API exited with ${proc.exitCode}:\n${out.text}\n${err.text}`)
+				try {
+					if ((await fetch(`${url}/health/live`)).ok) return
+				} catch {
+					// not listening yet
+				}
+				await Bun.sleep(50)
+			}
+			proc.kill('SIGKILL')
+			throw new Error(`API did not start within the timeout:\n${out.text}\n${err.text}`)
+		},
 	}
-	const deadline = Date.now() + (options.timeoutMs ?? 20_000)
-	while (Date.now() < deadline) {
-		if (proc.exitCode !== null) throw new Error(`API exited with ${proc.exitCode}:\n${out.text}\n${err.text}`)
-		try {
-			if ((await fetch(`${url}/health/live`)).ok) return api
-		} catch {
-			// not listening yet
-		}
-		await Bun.sleep(50)
-	}
-	proc.kill('SIGKILL')
-	throw new Error(`API did not start within the timeout:\n${out.text}\n${err.text}`)
+	return api
 }
 
 /** Runs the entrypoint to completion (for start-up failures) and returns its output. */
