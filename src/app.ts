@@ -33,6 +33,8 @@ export interface AppDeps {
 	/** Largest accepted request body (default 1 MiB). */
 	bodyLimitBytes?: number
 	isShuttingDown?: () => boolean
+	/** Deadline for one guild operation's database work (default: none). */
+	databaseTimeoutMs?: number
 	/** Parts of the request observability that can be switched off to measure their cost. */
 	features?: { metrics?: boolean; accessLog?: boolean }
 }
@@ -43,6 +45,7 @@ export function createApp(deps: AppDeps) {
 		repository: createGuildRepository(deps.database.db),
 		logger: loggerFor(deps.logger, 'api.guilds.service'),
 		recordOperation: (operation, status) => metrics.guildOperations.labels(operation, status).inc(),
+		timeoutMs: deps.databaseTimeoutMs,
 	})
 
 	// normalize: false makes unknown body fields a 422 naming the field, instead of being

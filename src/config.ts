@@ -27,6 +27,16 @@ export interface ApiConfig {
 	shutdownTimeoutMs: number
 	/** Series cap per metric (`METRICS_MAX_SERIES`, default 2000). */
 	metricsMaxSeries: number
+	/** How long to wait for a new PostgreSQL connection (`DATABASE_CONNECT_TIMEOUT_MS`, default 3 s). */
+	databaseConnectTimeoutMs: number
+	/** Server-side statement_timeout (`DATABASE_STATEMENT_TIMEOUT_MS`, default 5 s). */
+	databaseStatementTimeoutMs: number
+	/**
+	 * Longest a request waits on the database in total, even when the server never answers
+	 * (hung server, network partition), before failing with 503
+	 * (`DATABASE_OPERATION_TIMEOUT_MS`, default 6 s).
+	 */
+	databaseOperationTimeoutMs: number
 }
 
 export class ConfigError extends Error {
@@ -47,7 +57,11 @@ export const DEFAULT_PGLITE_PATH = '.data/pglite'
 export function parseDatabaseUrl(value: string | undefined): DatabaseTarget {
 	const raw = value?.trim()
 	if (!raw) return { kind: 'pglite-disk', path: resolve(DEFAULT_PGLITE_PATH) }
-	if (/^postgres(ql)?:\/\/./i.test(raw)) return { kind: 'postgres', url: raw }
+	if (/^postgres(ql)?:\/\/./i.test(raw)) {
+		// postgres.js would throw a TypeError quoting the whole URL, password included.
+		if (!parsesAsPostgresUrl(raw)) throw new ConfigError('DATABASE_URL', 'a valid postgres:// URL (it could not be parsed)')
+		return { kind: 'postgres', url: raw }
+	}
 	if (/^memory:(\/\/)?$/i.test(raw)) return { kind: 'pglite-memory' }
 	if (/^file:/i.test(raw)) {
 		const path = raw.replace(/^file:(\/\/)?/i, '')
@@ -58,6 +72,18 @@ export function parseDatabaseUrl(value: string | undefined): DatabaseTarget {
 		return { kind: 'pglite-disk', path: resolve(raw) }
 	}
 	throw new ConfigError('DATABASE_URL', 'postgres://, postgresql://, memory://, a file: URL or a directory path')
+}
+
+/** Whether postgres.js can parse the URL (it accepts `host1:port1,host2:port2` lists). */
+function parsesAsPostgresUrl(url: string): boolean {
+	const authority = url.slice(url.indexOf('://') + 3).split(/[?/]/)[0] ?? ''
+	const hosts = authority.slice(authority.indexOf('@') + 1)
+	try {
+		new URL(url.replace(hosts, hosts.split(',')[0] ?? ''))
+		return true
+	} catch {
+		return false
+	}
 }
 
 export function parsePort(variable: string, value: string | undefined, fallback: number): number {
@@ -115,6 +141,9 @@ export function loadApiConfig(env: Env = process.env, isTty = Boolean(process.st
 		bodyLimitBytes: parsePositiveInt('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 1024 * 1024),
 		shutdownTimeoutMs: parsePositiveInt('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000),
 		metricsMaxSeries: parsePositiveInt('METRICS_MAX_SERIES', env.METRICS_MAX_SERIES, 2000),
+		databaseConnectTimeoutMs: parsePositiveInt('DATABASE_CONNECT_TIMEOUT_MS', env.DATABASE_CONNECT_TIMEOUT_MS, 3000, 600_000),
+		databaseStatementTimeoutMs: parsePositiveInt('DATABASE_STATEMENT_TIMEOUT_MS', env.DATABASE_STATEMENT_TIMEOUT_MS, 5000, 3_600_000),
+		databaseOperationTimeoutMs: parsePositiveInt('DATABASE_OPERATION_TIMEOUT_MS', env.DATABASE_OPERATION_TIMEOUT_MS, 6000, 3_600_000),
 	}
 }
 
@@ -130,6 +159,13 @@ export function describeDatabase(target: DatabaseTarget): string {
 	}
 }
 
+/**
+ * Masks the password in a connection URL: the userinfo one (up to the last `@` of the
+ * authority, as URL parsers read it, so an unescaped `@` in a password stays hidden) and
+ * libpq-style `password=`/`sslpassword=` query parameters.
+ */
 export function redactUrl(url: string): string {
-	return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@')
+	return url
+		.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^/?#]*@/i, '$1***@')
+		.replace(/([?&](?:ssl)?password=)[^&#]*/gi, '$1***')
 }

@@ -23,6 +23,35 @@ export const payloadTooLarge = (limit: number) =>
 export const databaseUnavailable = (cause: unknown) =>
 	new AppError(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly', { cause })
 
+/**
+ * A database operation outlived its deadline without an answer (hung server, network
+ * partition): the client gives up even though no driver timeout fired.
+ */
+export class DatabaseTimeoutError extends Error {
+	override name = 'DatabaseTimeoutError'
+	readonly code = 'DATABASE_TIMEOUT'
+	constructor(readonly timeoutMs: number) {
+		super(`No answer from the database within ${timeoutMs} ms`)
+	}
+}
+
+/**
+ * Settles like `work`, or rejects with DatabaseTimeoutError after `timeoutMs`. The work
+ * itself keeps running (a driver query cannot be taken back); its late outcome is ignored.
+ */
+export async function withDeadline<T>(work: Promise<T>, timeoutMs: number | undefined): Promise<T> {
+	if (!timeoutMs) return work
+	let timer: ReturnType<typeof setTimeout> | undefined
+	const deadline = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new DatabaseTimeoutError(timeoutMs)), timeoutMs)
+	})
+	try {
+		return await Promise.race([work, deadline])
+	} finally {
+		clearTimeout(timer)
+	}
+}
+
 export type DatabaseFailure = 'unique_violation' | 'foreign_key_violation' | 'unavailable' | 'other'
 
 // SQLSTATE classes and driver codes that mean "the database is not answering", as
@@ -39,6 +68,7 @@ const UNAVAILABLE_CODES = new Set([
 	'CONNECTION_CLOSED',
 	'CONNECTION_ENDED',
 	'CONNECTION_DESTROYED',
+	'DATABASE_TIMEOUT',
 	'57014',
 	'57P01',
 	'57P02',

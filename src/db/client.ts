@@ -28,7 +28,8 @@ export interface Database {
 	ping(timeoutMs?: number): Promise<boolean>
 	/** Applies pending migrations from `drizzle/` (idempotent). */
 	migrate(): Promise<void>
-	close(): Promise<void>
+	/** Closes the pool: waits up to `timeoutMs` (default 5 s) for running queries, then cuts connections. */
+	close(timeoutMs?: number): Promise<void>
 }
 
 export interface DatabaseOptions {
@@ -38,8 +39,8 @@ export interface DatabaseOptions {
 	observeDriver?: DriverObserver
 	/** postgres.js pool size (default 10). */
 	poolMax?: number
-	/** Seconds to wait for a PostgreSQL connection (default 5). */
-	connectTimeoutSeconds?: number
+	/** Milliseconds to wait for a new PostgreSQL connection (default 3000). */
+	connectTimeoutMs?: number
 	/** Server-side statement timeout in ms (default 5000). */
 	statementTimeoutMs?: number
 }
@@ -58,7 +59,7 @@ export async function openDatabase(target: DatabaseTarget, options: DatabaseOpti
 	if (target.kind === 'postgres') {
 		const client = postgres(target.url, {
 			max: options.poolMax ?? 10,
-			connect_timeout: options.connectTimeoutSeconds ?? 5,
+			connect_timeout: (options.connectTimeoutMs ?? 3000) / 1000,
 			idle_timeout: 30,
 			max_lifetime: 60 * 30,
 			connection: { statement_timeout: options.statementTimeoutMs ?? 5000, application_name: 'byte-api' },
@@ -81,7 +82,7 @@ export async function openDatabase(target: DatabaseTarget, options: DatabaseOpti
 					lock.release()
 				}
 			},
-			close: () => client.end({ timeout: 5 }),
+			close: (timeoutMs = 5000) => client.end({ timeout: timeoutMs / 1000 }),
 		}
 	}
 

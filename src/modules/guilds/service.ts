@@ -12,6 +12,7 @@ import {
 	databaseUnavailable,
 	invalid,
 	notFound,
+	withDeadline,
 } from '../../errors'
 import type {
 	AllowedUserDto,
@@ -33,6 +34,11 @@ export interface GuildServiceDeps {
 	logger: LogLayer
 	/** Counts one finished operation (wired to guild_operations_total). */
 	recordOperation: (operation: GuildOperation, status: OperationStatus) => void
+	/**
+	 * Deadline for one operation's database work; past it the request fails with 503 even if
+	 * the database never answers. Default: none (the driver's own timeouts only).
+	 */
+	timeoutMs?: number
 }
 
 const DEFAULT_GITHUB: GithubConfigDto = { githubOrganization: null, githubRepository: null, discussionSync: false }
@@ -78,11 +84,11 @@ export function snowflake(value: string, field: string): bigint {
 const optionalSnowflake = (value: string | null | undefined, field: string) =>
 	value === undefined ? undefined : value === null ? null : snowflake(value, field)
 
-export function createGuildService({ repository, logger, recordOperation }: GuildServiceDeps) {
+export function createGuildService({ repository, logger, recordOperation, timeoutMs }: GuildServiceDeps) {
 	/** Runs one operation, counts its outcome and maps database failures to HTTP errors. */
 	async function operation<T>(op: GuildOperation, guildId: bigint, run: () => Promise<T>): Promise<T> {
 		try {
-			const result = await run()
+			const result = await withDeadline(run(), timeoutMs)
 			recordOperation(op, 'success')
 			return result
 		} catch (error) {
