@@ -3,6 +3,7 @@
  * the database (retrying with backoff while it is down), serve, and shut down gracefully
  * on SIGTERM/SIGINT.
  */
+import type { Server } from 'bun'
 import type { LogLayer } from 'loglayer'
 import { createApp, VERSION } from './app'
 import { ConfigError, describeDatabase, loadApiConfig } from './config'
@@ -28,8 +29,16 @@ const registry = new Registry({ maxSeriesPerMetric: config.metricsMaxSeries })
 registerProcessMetrics(registry, { version: VERSION })
 const metrics = defineApiMetrics(registry)
 
+let shuttingDown = false
+let database: Database | undefined
+let server: Server<unknown> | undefined
+
 async function openWithRetry(logger: LogLayer): Promise<Database> {
-	const database = await openDatabase(config.database, databaseObservers(metrics, loggerFor(root, 'api.db')))
+	database = await openDatabase(config.database, {
+		...databaseObservers(metrics, loggerFor(root, 'api.db')),
+		connectTimeoutMs: config.databaseConnectTimeoutMs,
+		statementTimeoutMs: config.databaseStatementTimeoutMs,
+	})
 	for (let attempt = 1, delay = 500; ; attempt++, delay = Math.min(delay * 2, 15_000)) {
 		try {
 			await database.migrate()
@@ -44,19 +53,23 @@ async function openWithRetry(logger: LogLayer): Promise<Database> {
 	}
 }
 
-const database = await openWithRetry(log)
-let shuttingDown = false
+// Registered before the database is opened, so a SIGTERM during start-up retries is orderly too.
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))
+
+const ready = await openWithRetry(log)
 const app = createApp({
-	database,
+	database: ready,
 	logger: root,
 	registry,
 	metrics,
 	metricsToken: config.metricsToken,
 	bodyLimitBytes: config.bodyLimitBytes,
 	isShuttingDown: () => shuttingDown,
+	databaseTimeoutMs: config.databaseOperationTimeoutMs,
 })
 app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: config.bodyLimitBytes * 4 })
-const server = app.server!
+server = app.server!
 log
 	.withMetadata({
 		url: `http://${config.host}:${server.port}`,
@@ -67,27 +80,50 @@ log
 	})
 	.info('API listening')
 
+/** Resolves true when `work` has not settled within `ms`. */
+async function outlasts(work: Promise<unknown>, ms: number): Promise<boolean> {
+	let timer: Timer | undefined
+	const expired = new Promise<boolean>((resolve) => {
+		timer = setTimeout(() => resolve(true), ms)
+	})
+	try {
+		return await Promise.race([work.then(() => false), expired])
+	} finally {
+		clearTimeout(timer)
+	}
+}
+
+/**
+ * Graceful shutdown within SHUTDOWN_TIMEOUT_MS: stop accepting, let in-flight requests
+ * finish, then close the database pool and exit 0. Bun's `server.stop()` (checked on
+ * 1.4.5) closes the listening socket at once, so new connections are refused, and
+ * resolves once every in-flight request has been answered; `stop(true)` cuts the rest.
+ */
 async function shutdown(signal: string) {
 	if (shuttingDown) return
 	shuttingDown = true
-	const inFlight = server.pendingRequests
+	const deadline = performance.now() + config.shutdownTimeoutMs
+	// A stuck flush or close must not keep the process alive past the bound.
+	setTimeout(() => process.exit(0), config.shutdownTimeoutMs + 2000).unref()
+	const inFlight = server?.pendingRequests ?? 0
 	log.withMetadata({ signal, in_flight: inFlight, timeout_ms: config.shutdownTimeoutMs }).info('Shutting down')
-	let timer: Timer | undefined
-	const timedOut = await Promise.race([
-		server.stop().then(() => false),
-		new Promise<boolean>((resolve) => {
-			timer = setTimeout(() => resolve(true), config.shutdownTimeoutMs)
-		}),
-	])
-	clearTimeout(timer)
-	if (timedOut) {
-		log.withMetadata({ abandoned: server.pendingRequests }).warn('Shutdown timeout reached; closing remaining connections')
+	let abandoned = 0
+	const timedOut = server ? await outlasts(server.stop(), config.shutdownTimeoutMs) : false
+	if (server && timedOut) {
+		abandoned = server.pendingRequests
+		log.withMetadata({ abandoned }).warn('Shutdown timeout reached; closing remaining connections')
 		await server.stop(true)
 	}
-	await database.close().catch((error: Error) => log.withError(error).warn('Database close failed'))
-	log.withMetadata({ drained: inFlight, timed_out: timedOut }).info('Shutdown complete')
+	// Drained requests have finished their queries; whatever remains gets the time left.
+	const closeBudget = Math.max(0, deadline - performance.now())
+	let databaseClosed = true
+	await database?.close(closeBudget).catch((error: Error) => {
+		databaseClosed = false
+		log.withError(error).warn('Database close failed')
+	})
+	log
+		.withMetadata({ signal, drained: Math.max(0, inFlight - abandoned), abandoned, timed_out: timedOut, database_closed: databaseClosed })
+		.info('Shutdown complete')
 	await flushLogs(root)
 	process.exit(0)
 }
-process.on('SIGTERM', () => void shutdown('SIGTERM'))
-process.on('SIGINT', () => void shutdown('SIGINT'))
