@@ -52,7 +52,7 @@ export async function withDeadline<T>(work: Promise<T>, timeoutMs: number | unde
 	}
 }
 
-export type DatabaseFailure = 'unique_violation' | 'foreign_key_violation' | 'unavailable' | 'other'
+export type DatabaseFailure = 'unique_violation' | 'foreign_key_violation' | 'invalid_input' | 'unavailable' | 'other'
 
 // SQLSTATE classes and driver codes that mean "the database is not answering", as
 // opposed to "the statement was wrong": connection exceptions (08…), shutdown and
@@ -85,6 +85,8 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure {
 		if (typeof code !== 'string') continue
 		if (code === '23505') return 'unique_violation'
 		if (code === '23503') return 'foreign_key_violation'
+		// Text PostgreSQL cannot store: a NUL character (22021), or one the encoding lacks (22P05).
+		if (code === '22021' || code === '22P05') return 'invalid_input'
 		if (UNAVAILABLE_CODES.has(code) || code.startsWith('08')) return 'unavailable'
 	}
 	return 'other'

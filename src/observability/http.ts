@@ -14,6 +14,7 @@
 import { Elysia } from 'elysia'
 import type { LogLayer } from 'loglayer'
 import { payloadTooLarge } from '../errors'
+import { hasUndeclaredBody, limitBody } from '../http/body-limit'
 import { toErrorResponse } from '../http/errors'
 import type { ApiMetrics } from './api-metrics'
 import { enterContext, type RequestContext } from './context'
@@ -41,7 +42,7 @@ export interface RequestObservabilityOptions {
 	logger: LogLayer
 	/** Monotonic milliseconds (default `performance.now`). */
 	clock?: () => number
-	/** Largest request body accepted, by Content-Length (default 1 MiB). */
+	/** Largest request body accepted, by Content-Length or counted as it arrives (default 1 MiB). */
 	bodyLimitBytes?: number
 	/** Switches for measuring what each part costs; all default to on. */
 	features?: { metrics?: boolean; accessLog?: boolean }
@@ -88,6 +89,8 @@ export function requestObservability(options: RequestObservabilityOptions) {
 				logger.withMetadata({ rejected_length: resolved.rejectedLength }).warn('Invalid X-Correlation-ID replaced')
 			const length = ctx.request.headers.get('content-length')
 			if (length !== null && Number(length) > bodyLimit) throw payloadTooLarge(bodyLimit)
+			// Elysia's parser reads `ctx.request` later, so a counted copy takes its place.
+			if (length === null && hasUndeclaredBody(ctx.request)) ctx.request = limitBody(ctx.request, bodyLimit)
 		})
 		.onError(function renderError(ctx) {
 			const state = (ctx as unknown as WithState)[STATE]

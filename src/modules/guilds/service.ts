@@ -97,6 +97,8 @@ export function createGuildService({ repository, logger, recordOperation, timeou
 			switch (classifyDatabaseError(error)) {
 				case 'unique_violation':
 					throw conflict(`Guild ${guildId} already exists`)
+				case 'invalid_input':
+					throw invalid('body: text cannot contain NUL characters')
 				case 'foreign_key_violation':
 					throw notFound(`Guild ${guildId} not found`)
 				case 'unavailable':
