@@ -21,6 +21,8 @@ export type LogLine = Record<string, unknown> & {
 export interface TestAppOptions extends Partial<Omit<AppDeps, 'database' | 'logger' | 'registry'>> {
 	target?: DatabaseTarget
 	level?: 'debug' | 'info' | 'warning' | 'error' | 'critical'
+	/** Series cap per metric for the test's registry (the registry's default otherwise). */
+	maxSeriesPerMetric?: number
 }
 
 export async function createTestApp(options: TestAppOptions = {}) {
@@ -30,7 +32,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
 		level: options.level ?? 'debug',
 		sink: { write: (chunk: string) => void chunks.push(chunk), flush: () => {} },
 	})
-	const registry = new Registry()
+	const registry = new Registry({ maxSeriesPerMetric: options.maxSeriesPerMetric })
 	const metrics = defineApiMetrics(registry)
 	const database: Database = await openDatabase(
 		options.target ?? { kind: 'pglite-memory' },
