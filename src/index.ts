@@ -44,6 +44,8 @@ async function openWithRetry(logger: LogLayer): Promise<Database> {
 			await database.migrate()
 			return database
 		} catch (error) {
+			// Shutting down before start-up finished: shutdown() closes the pool and exits.
+			if (shuttingDown) return new Promise<never>(() => {})
 			logger
 				.withError(error as Error)
 				.withMetadata({ attempt, retry_in_ms: delay, database: database.description })
@@ -115,7 +117,8 @@ async function shutdown(signal: string) {
 		await server.stop(true)
 	}
 	// Drained requests have finished their queries; whatever remains gets the time left.
-	const closeBudget = Math.max(0, deadline - performance.now())
+	// Before start-up finished there is nothing to wait for (only migration retries).
+	const closeBudget = server ? Math.max(0, deadline - performance.now()) : 0
 	let databaseClosed = true
 	await database?.close(closeBudget).catch((error: Error) => {
 		databaseClosed = false
