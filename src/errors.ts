@@ -87,7 +87,8 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure {
 		if (code === '23503') return 'foreign_key_violation'
 		// Text PostgreSQL cannot store: a NUL character (22021), or one the encoding lacks (22P05).
 		if (code === '22021' || code === '22P05') return 'invalid_input'
-		if (UNAVAILABLE_CODES.has(code) || code.startsWith('08')) return 'unavailable'
+		// 08: connection exceptions; 28: the server refuses our credentials (e.g. a rotated password).
+		if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('28')) return 'unavailable'
 	}
 	return 'other'
 }

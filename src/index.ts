@@ -79,6 +79,13 @@ log
 		log_level: config.logLevel,
 		version: VERSION,
 		metrics_protected: Boolean(config.metricsToken),
+		body_limit_bytes: config.bodyLimitBytes,
+		shutdown_timeout_ms: config.shutdownTimeoutMs,
+		database_timeouts_ms: {
+			connect: config.databaseConnectTimeoutMs,
+			statement: config.databaseStatementTimeoutMs,
+			operation: config.databaseOperationTimeoutMs,
+		},
 	})
 	.info('API listening')
 
@@ -116,9 +123,11 @@ async function shutdown(signal: string) {
 		log.withMetadata({ abandoned }).warn('Shutdown timeout reached; closing remaining connections')
 		await server.stop(true)
 	}
-	// Drained requests have finished their queries; whatever remains gets the time left.
+	// Drained requests have finished their queries, so closing is quick: idle sessions get a
+	// Terminate at once. The wait only matters for a connection postgres.js is still trying to
+	// open after a failure (its end() then never settles), so it is short and within the bound.
 	// Before start-up finished there is nothing to wait for (only migration retries).
-	const closeBudget = server ? Math.max(0, deadline - performance.now()) : 0
+	const closeBudget = server ? Math.min(1000, Math.max(0, deadline - performance.now())) : 0
 	let databaseClosed = true
 	await database?.close(closeBudget).catch((error: Error) => {
 		databaseClosed = false

@@ -106,5 +106,34 @@ describe('secrets stay out of the logs (real process)', () => {
 			expect(api.logs().some((l) => l.level === 'debug' && l.logger === 'api.db')).toBe(true)
 			expectNoSecrets(api)
 		}, 30_000)
+
+		test('a password rotated under a running API is a 503 (not a 500) that names the cause, not the password', async () => {
+			const api = await startApi({ ...baseEnv, DATABASE_URL: pg.url })
+			apis.push(api)
+			expect((await call(api, 'GET', '/api/guilds/777')).status).toBe(404)
+			const admin = pg.admin()
+			await admin.unsafe(`alter user postgres password '${SECRET.wrongPassword}'`)
+			try {
+				await admin`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'byte-api'`
+				// The first request may still meet a connection being torn down (also a 503); the
+				// next ones open fresh connections and are refused by the server.
+				let attempt = 0
+				const line = await eventually(async () => {
+					const id = `rotated-${++attempt}`
+					const res = await call(api, 'GET', '/api/guilds/777', { headers: { 'X-Correlation-ID': id } })
+					expect(res.status).toBe(503)
+					expect(res.json.error.code).toBe('DATABASE_UNAVAILABLE')
+					const failed = await api.waitForLine((l) => l.correlation_id === id && l.level === 'error')
+					return causeCodes(failed.error).includes('28P01') && failed
+				}, 5000, 'an authentication failure')
+				expect(line.error.cause).toBeDefined()
+				expect((await call(api, 'GET', '/health/ready')).status).toBe(503)
+			} finally {
+				await admin.unsafe(`alter user postgres password '${SECRET.dbPassword}'`)
+			}
+			await eventually(async () => (await call(api, 'GET', '/api/guilds/777')).status === 404, 5000, 'recovery')
+			expect(await api.stop('SIGTERM')).toBe(0)
+			expectNoSecrets(api)
+		}, 30_000)
 	})
 })
