@@ -8,6 +8,7 @@ import { registerProcessMetrics } from '../../src/observability/process-metrics'
 import { type FakeDiscord, snowflake, startFakeDiscord } from '../fakes/discord'
 import { createTestApp, type TestApp } from '../helpers/app'
 import { type InProcessBot, startInProcessBot } from './harness'
+import { checkMetrics, requirePromtool } from '../helpers/promtool'
 
 let app: TestApp
 let apiServer: ReturnType<typeof Bun.serve>
@@ -65,16 +66,9 @@ describe('bot metrics', () => {
 	})
 
 	test('promtool check metrics accepts the exposition', async () => {
-		const text = await (await scrape()).text()
-		const promtool = Bun.spawn(['promtool', 'check', 'metrics'], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' })
-		promtool.stdin.write(text)
-		await promtool.stdin.end()
-		const [code, out, err] = await Promise.all([
-			promtool.exited,
-			new Response(promtool.stdout).text(),
-			new Response(promtool.stderr).text(),
-		])
-		expect(`${out}${err}`.trim()).toBe('')
+		if (!requirePromtool('bot /metrics lint')) return
+		const { code, output } = await checkMetrics(await (await scrape()).text())
+		expect(output).toBe('')
 		expect(code).toBe(0)
 	})
 

@@ -3,23 +3,14 @@
  * context, stable across retries), "API request"/"API response" log lines, and the metrics
  * hooks rendered by a real registry.
  */
-import { afterEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { createHttpClient } from '../../src/http/client'
 import { runWithContext } from '../../src/observability/context'
 import { createLogger, loggerFor } from '../../src/observability/logger'
 import { Registry } from '../../src/observability/metrics'
-import { closedPortUrl, jsonResponse, startScriptedServer } from './scripted-server'
+import { closedPortUrl, jsonResponse, scriptedServers } from './scripted-server'
 
-const servers: Array<ReturnType<typeof startScriptedServer>> = []
-afterEach(() => {
-	for (const s of servers.splice(0)) s.stop()
-})
-
-function serve(...args: Parameters<typeof startScriptedServer>) {
-	const server = startScriptedServer(...args)
-	servers.push(server)
-	return server
-}
+const serve = scriptedServers()
 
 /** Fails twice with 503, then succeeds: three attempts per call. */
 const flaky = () => serve((_r, n) => (n % 3 === 0 ? jsonResponse({ ok: true }) : new Response(null, { status: 503 })))

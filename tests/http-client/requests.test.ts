@@ -3,7 +3,7 @@
  * building from route templates, typed errors, which methods are retried, and the
  * create-then-409 rule.
  */
-import { afterEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import {
 	ApiBadResponseError,
 	ApiConflictError,
@@ -12,18 +12,9 @@ import {
 	ApiUnavailableError,
 	createHttpClient,
 } from '../../src/http/client'
-import { errorBody, jsonResponse, startScriptedServer } from './scripted-server'
+import { errorBody, jsonResponse, scriptedServers } from './scripted-server'
 
-const servers: Array<ReturnType<typeof startScriptedServer>> = []
-afterEach(() => {
-	for (const s of servers.splice(0)) s.stop()
-})
-
-function serve(...args: Parameters<typeof startScriptedServer>) {
-	const server = startScriptedServer(...args)
-	servers.push(server)
-	return server
-}
+const serve = scriptedServers()
 
 const fast = { initialDelayMs: 5, maxDelayMs: 20, attemptTimeoutMs: 1_000, totalTimeoutMs: 3_000 }
 

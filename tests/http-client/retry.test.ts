@@ -3,20 +3,11 @@
  * Delays are shrunk through options so the suite stays fast. Upper bounds on elapsed time
  * allow SLACK_MS for a loaded machine: far below what an unbounded wait would take.
  */
-import { afterEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { ApiUnavailableError, createHttpClient } from '../../src/http/client'
-import { closedPortUrl, errorBody, jsonResponse, startScriptedServer } from './scripted-server'
+import { closedPortUrl, errorBody, jsonResponse, scriptedServers } from './scripted-server'
 
-const servers: Array<ReturnType<typeof startScriptedServer>> = []
-afterEach(() => {
-	for (const s of servers.splice(0)) s.stop()
-})
-
-function serve(...args: Parameters<typeof startScriptedServer>) {
-	const server = startScriptedServer(...args)
-	servers.push(server)
-	return server
-}
+const serve = scriptedServers()
 
 const SLACK_MS = 600
 const fast = { initialDelayMs: 5, maxDelayMs: 20, attemptTimeoutMs: 1_000, totalTimeoutMs: 5_000 }

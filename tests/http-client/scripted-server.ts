@@ -3,6 +3,7 @@
  * arrived (method, path, headers, body, arrival time) so tests assert on the wire, not on
  * the client's internals.
  */
+import { afterEach } from 'bun:test'
 
 export interface ReceivedRequest {
 	method: string
@@ -59,3 +60,19 @@ export const errorBody = (code: string, message: string, correlationId = 'server
 
 export const jsonResponse = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
 	Response.json(body, { status, headers })
+
+/**
+ * Returns a `serve(script)` for one test file: every server it starts is stopped after
+ * each test, so no test sees another's server.
+ */
+export function scriptedServers(): (script: Script) => ReturnType<typeof startScriptedServer> {
+	const servers: Array<ReturnType<typeof startScriptedServer>> = []
+	afterEach(() => {
+		for (const s of servers.splice(0)) s.stop()
+	})
+	return (script) => {
+		const server = startScriptedServer(script)
+		servers.push(server)
+		return server
+	}
+}

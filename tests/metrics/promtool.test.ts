@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'bun:test';
 import { Registry } from '../../src/observability/metrics/index.ts';
 import { registerProcessMetrics } from '../../src/observability/process-metrics.ts';
-import { promtoolCheck, skipPromtool } from './helpers.ts';
+import { checkMetrics, requirePromtool } from '../helpers/promtool.ts';
+
+const skipPromtool = !requirePromtool('promtool check metrics');
 
 const HOSTILE_LABEL_VALUES = [
   'plain',
@@ -62,7 +64,7 @@ describe('promtool check metrics', () => {
     expect(text).toContain('method="__overflow__"');
     expect(text).toContain('metrics_series_dropped_total{metric="http_requests_total"} 8');
 
-    const { exitCode, output } = await promtoolCheck(text);
+    const { code: exitCode, output } = await checkMetrics(text);
     expect(output).toBe('');
     expect(exitCode).toBe(0);
   });
@@ -71,8 +73,8 @@ describe('promtool check metrics', () => {
     const good = richRegistry().render('text');
     const broken = good.replace('http_requests_total{method="GET",endpoint="plain"', 'http_requests_total{method="GET",endpoint="pla"in"');
     expect(broken).not.toBe(good);
-    expect((await promtoolCheck(broken)).exitCode).not.toBe(0);
-    const lint = (await promtoolCheck('# HELP jobs Jobs.\n# TYPE jobs counter\njobs 1\n')).output;
+    expect((await checkMetrics(broken)).code).not.toBe(0);
+    const lint = (await checkMetrics('# HELP jobs Jobs.\n# TYPE jobs counter\njobs 1\n')).output;
     expect(lint).toContain('counter metrics should have "_total" suffix');
   });
 });
