@@ -3,13 +3,16 @@
  * in-flight gauge, the error body, HTTP metrics and the access log line.
  *
  * The concerns live in their own modules (correlation.ts, context.ts, api-metrics.ts,
- * http/errors.ts); they are wired here through exactly three lifecycle hooks because
- * every hook Elysia runs costs ~0.7 µs per request even when empty:
+ * http/errors.ts); they are wired here through three lifecycle hooks:
  * - onRequest runs for every request (also unknown routes and unparsable bodies), so
  *   the response header is set there rather than in `derive`.
- * - onError renders the JSON error with the correlation ID.
- * - onAfterResponse always runs (onAfterHandle skips errors) and sees the final
- *   status; nothing in it may throw, because an exception there kills Bun.
+ * - onError renders the JSON error with the correlation ID; it always returns a body.
+ * - mapResponse runs once the final response value and status are known, on success
+ *   and (because onError always returns a body) on every error path too. It may run
+ *   twice when mapping the value itself throws, so it only queues the recording in a
+ *   microtask, which then sees the final status. `onAfterResponse` would do the same
+ *   but Elysia runs it through `setImmediate` and an async closure per request, ~1 µs
+ *   of a ~7 µs request (docs/performance.md). Nothing recorded there may throw.
  */
 import { Elysia } from 'elysia'
 import type { LogLayer } from 'loglayer'
@@ -18,7 +21,8 @@ import { hasUndeclaredBody, limitBody } from '../http/body-limit'
 import { toErrorResponse } from '../http/errors'
 import type { ApiMetrics } from './api-metrics'
 import { enterContext, type RequestContext } from './context'
-import { CORRELATION_HEADER, resolveCorrelationId } from './correlation'
+import { CORRELATION_HEADER, isValidCorrelationId } from './correlation'
+import { lineWriter } from './logger'
 
 export const UNMATCHED_ENDPOINT = 'unmatched'
 export const OTHER_METHOD = 'OTHER'
@@ -34,6 +38,13 @@ for (let code = 100; code < 600; code++) STATUS_LABELS[code] = String(code)
 export interface RequestState extends RequestContext {
 	start: number
 	error: unknown
+	/** Set by the mapResponse hook, read once the request is recorded. */
+	response?: Response | unknown
+	request?: Request
+	route?: string
+	set?: { status?: number | string }
+	/** True once the recording is queued. */
+	finishing: boolean
 }
 
 export interface RequestObservabilityOptions {
@@ -72,21 +83,59 @@ export function requestObservability(options: RequestObservabilityOptions) {
 	const recordMetrics = options.features?.metrics !== false
 	const accessLog = options.features?.accessLog !== false
 	const inFlight = metrics.httpInFlight
+	const writeLine = lineWriter(logger)
+
+	// Reads only what the hooks saved in `state`. Elysia compiles each route from what its
+	// hooks' source text appears to use (sucrose): handing the context to a function or
+	// `return ctx…` makes it parse cookies, query and headers on every route, and
+	// `=> fn(` or `return fn(` marks a hook async. The hooks below avoid those shapes.
+	function recordRequest(state: RequestState): void {
+		try {
+			const seconds = (clock() - state.start) / 1000
+			const request = state.request as Request
+			const method = STANDARD_METHODS.has(request.method) ? request.method : OTHER_METHOD
+			const endpoint = state.route || UNMATCHED_ENDPOINT
+			const status = statusOf(state.response, state.set?.status)
+			if (recordMetrics) {
+				inFlight.dec()
+				metrics.httpRequests.labels(method, endpoint, STATUS_LABELS[status] ?? 'other').inc()
+				metrics.httpDuration.labels(method, endpoint).observe(seconds, state.correlationId)
+			}
+			if (!accessLog) return
+			const level = status >= 500 ? 'error' : status < 400 && endpoint.startsWith('/health') ? 'debug' : 'info'
+			if (!logger.isLevelEnabled(level)) return
+			const fields = {
+				method,
+				path: pathOf(request.url),
+				endpoint,
+				status,
+				duration_ms: Math.round(seconds * 1e6) / 1000,
+			}
+			if (level === 'error')
+				logger.withMetadata(fields).withError(state.error ?? new Error(`HTTP ${status}`)).error('Request failed')
+			else writeLine(level, 'Request completed', fields)
+		} catch {
+			// Recording must never fail a request, nor throw out of a microtask.
+		}
+	}
+
+	const recordLater = (state: RequestState) => () => recordRequest(state)
 
 	return new Elysia({ name: 'byte.request-observability' })
 		.decorate('correlationId', '')
 		.onRequest(function observeRequest(ctx) {
 			const inbound = ctx.request.headers.get(CORRELATION_HEADER)
-			const resolved = resolveCorrelationId(inbound)
-			const state: RequestState = { correlationId: resolved.id, start: clock(), error: undefined }
+			// Inline rather than resolveCorrelationId(): no result object per request.
+			const id = inbound !== null && isValidCorrelationId(inbound) ? inbound : crypto.randomUUID()
+			const state: RequestState = { correlationId: id, start: clock(), error: undefined, finishing: false }
 			;(ctx as unknown as WithState)[STATE] = state
-			;(ctx as unknown as WithState).correlationId = resolved.id
-			ctx.set.headers[CORRELATION_HEADER] = resolved.id
+			;(ctx as unknown as WithState).correlationId = id
+			ctx.set.headers[CORRELATION_HEADER] = id
 			ctx.set.headers['access-control-expose-headers'] = EXPOSE_HEADERS
 			enterContext(state)
 			if (recordMetrics) inFlight.inc()
-			if (resolved.verdict === 'rejected')
-				logger.withMetadata({ rejected_length: resolved.rejectedLength }).warn('Invalid X-Correlation-ID replaced')
+			if (inbound !== null && id !== inbound)
+				logger.withMetadata({ rejected_length: inbound.length }).warn('Invalid X-Correlation-ID replaced')
 			const length = ctx.request.headers.get('content-length')
 			if (length !== null && Number(length) > bodyLimit) throw payloadTooLarge(bodyLimit)
 			// Elysia's parser reads `ctx.request` later, so a counted copy takes its place.
@@ -97,35 +146,24 @@ export function requestObservability(options: RequestObservabilityOptions) {
 			if (state) state.error = ctx.error
 			return toErrorResponse(ctx.code, ctx.error, state?.correlationId ?? '', ctx.set)
 		})
-		.onAfterResponse(function recordRequest(ctx) {
+		// Hands the value back unchanged: Elysia's global error handler (unknown routes,
+		// errors thrown in onRequest) sends whatever a mapResponse hook returns, even
+		// undefined, while the other paths keep their value when the hook returns undefined.
+		.mapResponse(function completeRequest(ctx) {
+			const value = ctx.responseValue
 			const state = (ctx as unknown as WithState)[STATE]
-			if (!state) return
-			try {
-				const seconds = (clock() - state.start) / 1000
-				const method = STANDARD_METHODS.has(ctx.request.method) ? ctx.request.method : OTHER_METHOD
-				const endpoint = ctx.route || UNMATCHED_ENDPOINT
-				const status = statusOf((ctx as { responseValue?: unknown }).responseValue, ctx.set.status)
-				if (recordMetrics) {
-					inFlight.dec()
-					metrics.httpRequests.labels(method, endpoint, STATUS_LABELS[status] ?? 'other').inc()
-					metrics.httpDuration.labels(method, endpoint).observe(seconds, state.correlationId)
+			if (state !== undefined) {
+				state.response = value
+				if (!state.finishing) {
+					state.finishing = true
+					state.request = ctx.request
+					state.route = ctx.route
+					state.set = ctx.set
+					queueMicrotask(recordLater(state))
 				}
-				if (!accessLog) return
-				const level =
-					status >= 500 ? 'error' : status < 400 && endpoint.startsWith('/health') ? 'debug' : 'info'
-				if (!logger.isLevelEnabled(level)) return
-				const line = logger.withMetadata({
-					method,
-					path: pathOf(ctx.request.url),
-					endpoint,
-					status,
-					duration_ms: Math.round(seconds * 1e6) / 1000,
-				})
-				if (level === 'error') line.withError(state.error ?? new Error(`HTTP ${status}`)).error('Request failed')
-				else line[level]('Request completed')
-			} catch {
-				// Recording must never throw here: an exception in onAfterResponse kills Bun.
 			}
+			// Elysia types hooks as returning a Response; any value passes through as is.
+			return value as Response | undefined
 		})
 		.as('global')
 }

@@ -18,7 +18,8 @@ export function metricsRoute(registry: Registry, token?: string) {
 			}
 			const { format, contentType } = negotiate(request.headers.get('accept'))
 			set.headers['content-type'] = contentType
-			return registry.render(format)
+			// Elysia wraps it in a Response within this tick, and Response copies its bytes.
+			return registry.renderBytes(format)
 		},
 		{ detail: { hide: true } },
 	)

@@ -10,6 +10,9 @@ beforeAll(async () => {
 	})
 	t.app.get('/test/response', () => new Response('teapot', { status: 418 }))
 	t.app.get('/test/status', ({ status }) => status(409, { conflict: true }))
+	// JSON.stringify throws on a BigInt only when Elysia turns the value into a Response,
+	// after the hooks have seen the 200.
+	t.app.get('/test/unserializable', () => ({ id: 1n }))
 })
 afterAll(() => t.close())
 
@@ -41,6 +44,7 @@ describe('http metrics', () => {
 			['POST', '/api/guilds', { guildName: 'x' }, 422, '/api/guilds'],
 			['POST', '/api/guilds', { guildId: '777', guildName: 'dup' }, 409, '/api/guilds'],
 			['GET', '/nowhere', undefined, 404, 'unmatched'],
+			['GET', '/test/unserializable', undefined, 500, '/test/unserializable'],
 		]
 		for (const [method, path, body, status, endpoint] of cases) {
 			const before = count(method, endpoint, status)
@@ -50,6 +54,15 @@ describe('http metrics', () => {
 			expect(count(method, endpoint, status) - before).toBe(1)
 			expect(histogramCount(method, endpoint) - beforeHist).toBe(1)
 		}
+	})
+
+	test('a response that fails only when serialised is counted and logged once, as the 500 it became', async () => {
+		t.clearLogs()
+		const res = await t.request('GET', '/test/unserializable', { headers: { 'X-Correlation-ID': 'late-failure' } })
+		expect(res.status).toBe(500)
+		expect(count('GET', '/test/unserializable', 200)).toBe(0)
+		const lines = t.logs().filter((l) => l.correlation_id === 'late-failure' && l.logger === 'api.http')
+		expect(lines.map((l) => [l.event, l.status])).toEqual([['Request failed', 500]])
 	})
 
 	test('unmatched paths and odd methods do not add series', async () => {

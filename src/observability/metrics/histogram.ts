@@ -134,13 +134,15 @@ export class Histogram<L extends LabelNames = readonly []> extends Metric<L, His
     for (let i = 0; i < series.length; i++) {
       const s = series[i] as HistogramSeries;
       const counts = s.counts;
+      if (!openMetrics) {
+        const total = out.buckets(s.textBucketPrefix, this.textLe, counts);
+        out.line(s.sumPrefix, NOTHING, s.sum);
+        out.line(s.countPrefix, NOTHING, total);
+        continue;
+      }
       let cumulative = 0;
       for (let b = 0; b < slots; b++) {
         cumulative += counts[b] as number;
-        if (!openMetrics) {
-          out.line(s.textBucketPrefix, this.textLe[b] as Uint8Array, cumulative);
-          continue;
-        }
         const id = s.exemplarIds[b];
         if (id === undefined) {
           out.line(this.openMetricsBucketHeads[b] as Uint8Array, s.openMetricsBucketSuffix, cumulative);

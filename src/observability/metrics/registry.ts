@@ -1,3 +1,4 @@
+import { coarseNow } from './clock.ts';
 import { Counter, type CounterDefinition } from './counter.ts';
 import { Gauge, type GaugeDefinition } from './gauge.ts';
 import { Histogram, type HistogramDefinition } from './histogram.ts';
@@ -12,7 +13,7 @@ const EOF = utf8('# EOF\n');
 export interface RegistryOptions {
   /** Series cap per metric; later label sets share one `__overflow__` series. Default 2000. */
   maxSeriesPerMetric?: number;
-  /** Clock for exemplar timestamps, ms since the epoch. Default `Date.now`. */
+  /** Clock for exemplar timestamps, ms since the epoch. Default `Date.now`, cached for 1 ms (clock.ts). */
   now?: () => number;
   /**
    * Told about a `collect` callback or family that threw during render; the scrape still
@@ -43,7 +44,7 @@ export class Registry {
 
   constructor(options: RegistryOptions = {}) {
     this.maxSeries = validateMaxSeries('Registry', options.maxSeriesPerMetric ?? 2000);
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? coarseNow;
     this.onCollectError = options.onCollectError ?? (() => {});
     // Bounded by the number of metrics, so it needs no cap of its own.
     this.dropped = this.add(
@@ -88,6 +89,21 @@ export class Registry {
    * family that fails to render is left out, both reported to `onCollectError`.
    */
   render(format: MetricsFormat = 'text'): string {
+    return this.write(format).toString();
+  }
+
+  /**
+   * The same exposition as {@link render}, as UTF-8 bytes for a response body: a view of the
+   * registry's own buffer, valid until the next render, so pass it to `new Response()` (which
+   * copies it) right away. At 10,000 series (13 MB) this skips decoding into a string and
+   * the server encoding it back, and a fresh 13 MB allocation per scrape, whose page faults
+   * alone cost ~8 ms on a VM.
+   */
+  renderBytes(format: MetricsFormat = 'text'): Uint8Array {
+    return this.write(format).view();
+  }
+
+  private write(format: MetricsFormat): ByteWriter {
     const openMetrics = format === 'openmetrics';
     // Sample everything first, so a collect callback cannot interleave with the writing.
     for (const metric of this.metrics) {
@@ -110,7 +126,7 @@ export class Registry {
       }
     }
     if (openMetrics) out.bytes(EOF);
-    return out.toString();
+    return out;
   }
 
   private context(name: string): MetricContext {

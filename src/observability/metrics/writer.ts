@@ -29,6 +29,17 @@ function copy(buf: Uint8Array, p: number, src: Uint8Array): number {
 
 /** Writes the decimal digits of a non-negative safe integer, returning the new end. */
 function digits(buf: Uint8Array, p: number, n: number): number {
+  // Most sample values are small counts: no loop, no division for them.
+  if (n < 10) {
+    buf[p] = 48 + n;
+    return p + 1;
+  }
+  if (n < 100) {
+    const tens = (n / 10) | 0;
+    buf[p] = 48 + tens;
+    buf[p + 1] = 48 + (n - tens * 10);
+    return p + 2;
+  }
   let width = 1;
   for (let m = n; m >= 10; m = Math.trunc(m / 10)) width++;
   const end = p + width;
@@ -88,6 +99,38 @@ export class ByteWriter {
     }
   }
 
+  /**
+   * The text-format bucket lines of one histogram series, `prefix` `les[b]` `cumulative` `\n`
+   * for each bucket, with one capacity check for all of them. Returns the total count.
+   */
+  buckets(prefix: Uint8Array, les: readonly Uint8Array[], counts: Float64Array): number {
+    const slots = les.length;
+    let total = 0;
+    for (let b = 0; b < slots; b++) total += counts[b] as number;
+    if (!(total <= Number.MAX_SAFE_INTEGER)) {
+      // Not reachable by counting one at a time, but still written correctly.
+      let cumulative = 0;
+      for (let b = 0; b < slots; b++) this.line(prefix, les[b] as Uint8Array, (cumulative += counts[b] as number));
+      return cumulative;
+    }
+    const n = prefix.length;
+    const buf = this.reserve(slots * (n + 48));
+    let p = this.pos;
+    let cumulative = 0;
+    for (let b = 0; b < slots; b++) {
+      cumulative += counts[b] as number;
+      if (n > 16) buf.set(prefix, p);
+      else for (let i = 0; i < n; i++) buf[p + i] = prefix[i] as number;
+      p += n;
+      const le = les[b] as Uint8Array;
+      for (let i = 0; i < le.length; i++) buf[p + i] = le[i] as number;
+      p = digits(buf, p + le.length, cumulative);
+      buf[p++] = NEWLINE;
+    }
+    this.pos = p;
+    return cumulative;
+  }
+
   bytes(src: Uint8Array): void {
     this.pos = copy(this.reserve(src.length), this.pos, src);
   }
@@ -122,6 +165,11 @@ export class ByteWriter {
   /** The bytes written so far, decoded into one flat string. */
   toString(): string {
     return Buffer.from(this.buf.buffer, this.buf.byteOffset, this.pos).toString('utf8');
+  }
+
+  /** The bytes written so far: a view of this writer's buffer, valid until it writes again. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
   }
 
   private reserve(n: number): Uint8Array {
