@@ -15,6 +15,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
 import { type DatabaseTarget, describeDatabase } from '../config'
 import { type DriverObserver, instrumentPglite, instrumentPostgres } from './instrument'
+import { createMemoryPglite } from './pglite-memory'
 import * as schema from './schema'
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
@@ -88,7 +89,7 @@ export async function openDatabase(target: DatabaseTarget, options: DatabaseOpti
 
 	if (target.kind === 'pglite-disk') mkdirSync(target.path, { recursive: true })
 	const client = instrumentPglite(
-		target.kind === 'pglite-disk' ? await PGlite.create(target.path) : await PGlite.create(),
+		target.kind === 'pglite-disk' ? await PGlite.create(target.path) : await createMemoryPglite(),
 		observe,
 	)
 	const db = drizzlePglite(client, { schema, logger })
