@@ -1,119 +1,130 @@
 /**
- * Cost of one log line, formatted and written to a Bun FileSink on /dev/null.
+ * Cost of one log line, formatted and written, ours against pino.
  *
- *   bun bench/logging.ts
+ *   bun bench/logging.ts            # prints a summary
+ *   bun bench/logging.ts --json     # what `bun run bench` reads (last line of stdout)
+ *   bun bench/logging.ts --quick    # fewer rounds
  *
- * Compares our LogLayer setup with the floor "JSON.stringify one object, write
- * it to the same sink", and measures what a disabled debug line costs. Cases
- * run interleaved, best-of-rounds, so a noisy neighbour skews all of them
- * alike; compare the ratios, not absolute numbers, across machines.
+ * The line is the API's access line (5 fields, inside a request's async context). Ours and
+ * pino write to the same sink, a Bun FileSink on /dev/null, flushed every 256 lines as a
+ * server's event loop would; pino is configured to produce the same fields (ISO timestamp,
+ * level name, logger, correlation_id from the async context, event). One more pino row uses
+ * its default destination instead (SonicBoom, synchronous, a write per line), to /dev/null.
+ * Cases run interleaved, best-of-rounds, so a noisy neighbour skews all of them alike.
  */
-import { runWithContext } from '../src/observability/context'
-import { jsonFormat } from '../src/observability/log-format'
-import { createLogger, type LineSink } from '../src/observability/logger'
+import pino from 'pino'
+import { currentCorrelationId, runWithContext } from '../src/observability/context'
+import { isoTimestamp } from '../src/observability/log-format'
+import { createLogger, type LineSink, lineWriter, loggerFor } from '../src/observability/logger'
 
-const ROUNDS = 15
-const LINES_PER_ROUND = 50_000
 const LINES_PER_TURN = 256 // power of two
 
-const file = Bun.file('/dev/null').writer()
-const sink: LineSink = {
-  write(chunk) {
-    file.write(chunk)
-  },
-  flush() {
-    file.flush()
-  },
+export interface LoggingResult {
+  /** Best ns per line of each case, by label. */
+  ns: Record<string, number>
 }
 
-const CORRELATION_ID = '3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f'
-// The access log line: the most frequent line a busy API writes.
-const access = {
-  method: 'GET',
-  path: '/api/guilds/1234567890123456789',
-  route: '/api/guilds/:guildId',
-  status: 200,
-  durationMs: 1.734,
-  responseBytes: 512,
-  userAgent: 'curl/8.5.0',
-  clientIp: '127.0.0.1',
-}
+export const CASES = {
+  access: 'ours: access line (lineWriter, what the API uses)',
+  loglayer: 'ours: same line through withMetadata().info()',
+  pino: 'pino: same fields (mixin for correlation_id)',
+  pinoPlain: 'pino: child logger, no mixin',
+  pinoSonic: 'pino: same fields, default SonicBoom destination',
+  floor: 'floor: JSON.stringify(object) + write',
+  disabled: 'ours: disabled debug line (isLevelEnabled guard)',
+} as const
 
-const json = createLogger({ format: 'json', level: 'info', sink, name: 'api.http' })
-const pretty = createLogger({ format: 'pretty', level: 'info', sink, name: 'api.http', color: true })
-
-const cases: Record<string, () => void> = {
-  'floor: JSON.stringify(object literal) + write': () => {
-    const line = JSON.stringify({
-      timestamp: new Date().toISOString(),
-      level: 'info',
-      logger: 'api.http',
-      correlation_id: CORRELATION_ID,
-      event: 'Request completed',
-      method: access.method,
-      path: access.path,
-      route: access.route,
-      status: access.status,
-      duration_ms: access.durationMs,
-      response_bytes: access.responseBytes,
-      user_agent: access.userAgent,
-      client_ip: access.clientIp,
-    })
-    sink.write(`${line}\n`)
-  },
-  'our formatter alone + write (no LogLayer)': () => {
-    sink.write(jsonFormat.line(Date.now(), 'info', 'api.http', CORRELATION_ID, ['Request completed'], access))
-  },
-  'info, 8 fields, json (withMetadata)': () => {
-    json.withMetadata(access).info('Request completed')
-  },
-  'info, message only, json': () => {
-    json.info('Request completed')
-  },
-  'info, 8 fields, pretty': () => {
-    pretty.withMetadata(access).info('Request completed')
-  },
-  'disabled debug("message")': () => {
-    json.debug('Cache hit')
-  },
-  'disabled withMetadata(8 fields).debug': () => {
-    json.withMetadata(access).debug('Health probe')
-  },
-  'disabled, guarded by isLevelEnabled("debug")': () => {
-    if (json.isLevelEnabled('debug')) json.withMetadata(access).debug('Health probe')
-  },
-}
-
-function once(body: () => void): number {
-  const start = Bun.nanoseconds()
-  for (let i = 0; i < LINES_PER_ROUND; i++) {
-    body()
-    // A server's FileSink flushes once per event-loop turn; without this a
-    // round piles up in its buffer and the GC dominates.
-    if ((i & (LINES_PER_TURN - 1)) === 0) file.flush()
+export function runLogging(quick = false): LoggingResult {
+  const rounds = quick ? 6 : 15
+  const linesPerRound = quick ? 20_000 : 50_000
+  const file = Bun.file('/dev/null').writer()
+  const sink: LineSink = {
+    write(chunk) {
+      file.write(chunk)
+    },
+    flush() {
+      file.flush()
+    },
   }
-  file.flush()
-  return (Bun.nanoseconds() - start) / LINES_PER_ROUND
-}
+  const root = createLogger({ format: 'json', level: 'info', sink, name: 'api' })
+  const http = loggerFor(root, 'api.http')
+  const writeLine = lineWriter(http)
 
-const best = new Map<string, number>()
-runWithContext({ correlationId: CORRELATION_ID }, () => {
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [label, body] of Object.entries(cases)) {
-      const ns = once(body)
-      if (round >= 2) best.set(label, Math.min(best.get(label) ?? Number.POSITIVE_INFINITY, ns)) // 2 warm-up rounds
+  const pinoOptions: pino.LoggerOptions = {
+    base: { logger: 'api.http' },
+    messageKey: 'event',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  }
+  const viaSink = pino({ ...pinoOptions, mixin: () => ({ correlation_id: currentCorrelationId() }) }, sink)
+  const plain = pino(pinoOptions, sink).child({})
+  const sonic = pino.destination({ dest: '/dev/null', sync: true })
+  const viaSonic = pino({ ...pinoOptions, mixin: () => ({ correlation_id: currentCorrelationId() }) }, sonic)
+
+  let n = 0
+  // A fresh object per line, as the request hook builds one; the path varies like real traffic.
+  const fields = () => ({
+    method: 'GET',
+    path: `/api/guilds/${1000 + (n++ & 1023)}`,
+    endpoint: '/api/guilds/:guildId',
+    status: 200,
+    duration_ms: 1.734,
+  })
+
+  const cases: Record<string, () => void> = {
+    [CASES.access]: () => writeLine('info', 'Request completed', fields()),
+    [CASES.loglayer]: () => http.withMetadata(fields()).info('Request completed'),
+    [CASES.pino]: () => viaSink.info(fields(), 'Request completed'),
+    [CASES.pinoPlain]: () => plain.info(fields(), 'Request completed'),
+    [CASES.pinoSonic]: () => viaSonic.info(fields(), 'Request completed'),
+    [CASES.floor]: () => {
+      const line = JSON.stringify({
+        timestamp: isoTimestamp(Date.now()),
+        level: 'info',
+        logger: 'api.http',
+        correlation_id: currentCorrelationId(),
+        event: 'Request completed',
+        ...fields(),
+      })
+      sink.write(`${line}\n`)
+    },
+    [CASES.disabled]: () => {
+      if (http.isLevelEnabled('debug')) http.withMetadata(fields()).debug('Request completed')
+    },
+  }
+
+  function once(body: () => void): number {
+    const start = Bun.nanoseconds()
+    for (let i = 0; i < linesPerRound; i++) {
+      body()
+      // A server's sinks flush once per event-loop turn; without this a round piles up in
+      // the buffer and the GC dominates.
+      if ((i & (LINES_PER_TURN - 1)) === 0) file.flush()
     }
+    file.flush()
+    return (Bun.nanoseconds() - start) / linesPerRound
   }
-})
 
-const ns = (label: string) => best.get(label) ?? Number.NaN
-for (const [label, value] of best) console.log(`${label.padEnd(48)} ${value.toFixed(0).padStart(6)} ns/line`)
-const full = ns('info, 8 fields, json (withMetadata)')
-const floor = ns('floor: JSON.stringify(object literal) + write')
-console.log('')
-console.log(`full info line / floor                  ${(full / floor).toFixed(2)}x`)
-console.log(`formatter alone / floor                 ${(ns('our formatter alone + write (no LogLayer)') / floor).toFixed(2)}x`)
-console.log(`LogLayer's share of the full line       ${((full - ns('our formatter alone + write (no LogLayer)')) / full * 100).toFixed(0)}%`)
-console.log(`pretty / json                           ${(ns('info, 8 fields, pretty') / full).toFixed(2)}x`)
-console.log(`disabled debug / full info line         ${(ns('disabled debug("message")') / full).toFixed(3)}x`)
-console.log(`disabled debug+metadata / full          ${(ns('disabled withMetadata(8 fields).debug') / full).toFixed(3)}x`)
+  const best: Record<string, number> = {}
+  runWithContext({ correlationId: '3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f' }, () => {
+    for (let round = 0; round < rounds; round++) {
+      for (const [label, body] of Object.entries(cases)) {
+        const ns = once(body)
+        if (round >= 2) best[label] = Math.min(best[label] ?? Number.POSITIVE_INFINITY, ns) // 2 warm-up rounds
+      }
+    }
+  })
+  return { ns: best }
+}
+
+if (import.meta.main) {
+  const result = runLogging(process.argv.includes('--quick'))
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify(result))
+  } else {
+    for (const [label, ns] of Object.entries(result.ns)) console.log(`${label.padEnd(52)} ${ns.toFixed(0).padStart(6)} ns/line`)
+    const pinoNs = result.ns[CASES.pino] as number
+    console.log(`\nours (access line) / pino, same fields and sink   ${((result.ns[CASES.access] as number) / pinoNs).toFixed(2)}×`)
+  }
+  process.exit(0)
+}

@@ -1,12 +1,15 @@
 /**
  * Microbenchmark: our metrics store against prom-client, same machine, same run.
  *
- *   bun bench/metrics-store.ts
+ *   bun bench/metrics-store.ts            # prints a summary
+ *   bun bench/metrics-store.ts --json     # what `bun run bench` reads (last line of stdout)
+ *   bun bench/metrics-store.ts --quick    # fewer rounds
  *
  * "record" is one HTTP request's worth of metrics: a counter with 3 labels and a histogram
  * with 2 labels (default buckets). prom-client is driven the idiomatic way, with a label
  * object per call. "render" fills both stores with N counter series and N histogram series
- * and times `render()` / `await metrics()`; both return one flat string. Before timing, both
+ * and times `render()` / `await metrics()`, which both return one flat string, and
+ * `renderBytes()`, the same exposition as the bytes /metrics sends. Before timing, both
  * outputs are parsed and must hold exactly the same samples.
  */
 import { Buffer } from 'node:buffer';
@@ -67,7 +70,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
  * ns per call of each variant. Rounds interleave the variants so that noise from other
  * processes on the machine hits all of them alike; the median round is reported.
  */
-function nsPerOp(variants: Record<string, (i: number) => void>, iterations: number, rounds = 7) {
+function nsPerOp(variants: Record<string, (i: number) => void>, iterations: number, rounds: number) {
   const samples: Record<string, number[]> = {};
   for (const [name, run] of Object.entries(variants)) {
     for (let i = 0; i < 200_000; i++) run(i); // warm up the JIT
@@ -132,8 +135,22 @@ function assertSameSamples(a: string, b: string, series: number): number {
 
 const ratio = (slow: number, fast: number) => `${(slow / fast).toFixed(1)}×`;
 
-// --- record -------------------------------------------------------------------------------
-{
+export interface StoreResult {
+  record: { promClientNs: number; labelsNs: number; heldNs: number; exemplarNs: number; dateNowNs: number };
+  render: {
+    series: number;
+    samples: number;
+    megabytes: number;
+    promClientMs: number;
+    /** `render()`: one flat string, like prom-client's. */
+    textMs: number;
+    /** `renderBytes()`: the same exposition as bytes, what /metrics sends. */
+    bytesMs: number;
+    openMetricsMs: number;
+  }[];
+}
+
+function measureRecord(quick: boolean): StoreResult['record'] {
   const sets = 100;
   const table = requestTable(sets);
   const a = ours(10_000);
@@ -167,20 +184,19 @@ const ratio = (slow: number, fast: number) => `${(slow / fast).toFixed(1)}×`;
       },
       clock: () => Date.now(),
     },
-    500_000,
+    quick ? 100_000 : 500_000,
+    quick ? 5 : 9,
   );
-  const row = (label: string, value: number) =>
-    `  ${label.padEnd(22)}${value.toFixed(0).padStart(6)}   ${ratio(ns.promClient!, value)} faster`;
-  console.log('record one request (counter, 3 labels + histogram, 2 labels), median ns/op');
-  console.log(`  ${'prom-client'.padEnd(22)}${ns.promClient!.toFixed(0).padStart(6)}`);
-  console.log(row('ours, labels(...)', ns.labels!));
-  console.log(row('ours, held series', ns.held!));
-  console.log(`${row('ours, with exemplar', ns.exemplar!)} (one Date.now() for its timestamp: ${ns.clock!.toFixed(0)} ns)`);
+  return {
+    promClientNs: ns.promClient!,
+    labelsNs: ns.labels!,
+    heldNs: ns.held!,
+    exemplarNs: ns.exemplar!,
+    dateNowNs: ns.clock!,
+  };
 }
 
-// --- render -------------------------------------------------------------------------------
-console.log('\nrender to a string, N counter series + N histogram series, median ms');
-for (const series of [100, 1_000, 10_000]) {
+async function measureRender(series: number, quick: boolean): Promise<StoreResult['render'][number]> {
   const a = ours(series);
   const b = theirs();
   const table = requestTable(series);
@@ -195,18 +211,55 @@ for (const series of [100, 1_000, 10_000]) {
   }
   const text = a.registry.render('text');
   const samples = assertSameSamples(text, await b.registry.metrics(), series);
-  const megabytes = (Buffer.byteLength(text) / 1e6).toFixed(1);
+  if (new TextDecoder().decode(a.registry.renderBytes('text')) !== text) throw new Error('renderBytes differs from render');
   const ms = await medianMs(
     {
       promClient: async () => (await b.registry.metrics()).length,
       text: () => a.registry.render('text').length,
+      bytes: () => a.registry.renderBytes('text').length,
       openMetrics: () => a.registry.render('openmetrics').length,
     },
-    series >= 10_000 ? 11 : 31,
+    (series >= 10_000 ? 11 : 31) >> (quick ? 1 : 0),
   );
-  const [theirsMs, oursMs, omMs] = [ms.promClient!, ms.text!, ms.openMetrics!];
-  console.log(
-    `  ${String(series).padStart(6)} series (${samples} samples, ${megabytes} MB): prom-client ${theirsMs.toFixed(2)} ms,` +
-      ` ours ${oursMs.toFixed(2)} ms (${ratio(theirsMs, oursMs)} faster), ours OpenMetrics ${omMs.toFixed(2)} ms`,
-  );
+  return {
+    series,
+    samples,
+    megabytes: Buffer.byteLength(text) / 1e6,
+    promClientMs: ms.promClient!,
+    textMs: ms.text!,
+    bytesMs: ms.bytes!,
+    openMetricsMs: ms.openMetrics!,
+  };
+}
+
+export async function runStore(quick = false): Promise<StoreResult> {
+  const record = measureRecord(quick);
+  const render = [];
+  for (const series of [100, 1_000, 10_000]) render.push(await measureRender(series, quick));
+  return { record, render };
+}
+
+if (import.meta.main) {
+  const quick = process.argv.includes('--quick');
+  const result = await runStore(quick);
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify(result));
+  } else {
+    const { record } = result;
+    const row = (label: string, value: number) =>
+      `  ${label.padEnd(22)}${value.toFixed(0).padStart(6)}   ${ratio(record.promClientNs, value)} faster`;
+    console.log('record one request (counter, 3 labels + histogram, 2 labels), median ns/op');
+    console.log(`  ${'prom-client'.padEnd(22)}${record.promClientNs.toFixed(0).padStart(6)}`);
+    console.log(row('ours, labels(...)', record.labelsNs));
+    console.log(row('ours, held series', record.heldNs));
+    console.log(`${row('ours, with exemplar', record.exemplarNs)} (Date.now() alone: ${record.dateNowNs.toFixed(0)} ns)`);
+    console.log('\nrender to a string, N counter series + N histogram series, median ms');
+    for (const r of result.render) {
+      console.log(
+        `  ${String(r.series).padStart(6)} series (${r.samples} samples, ${r.megabytes.toFixed(1)} MB): prom-client ${r.promClientMs.toFixed(2)} ms,` +
+          ` ours ${r.textMs.toFixed(2)} ms (${ratio(r.promClientMs, r.textMs)} faster), as bytes ${r.bytesMs.toFixed(2)} ms` +
+          ` (${ratio(r.promClientMs, r.bytesMs)} faster), OpenMetrics ${r.openMetricsMs.toFixed(2)} ms`,
+      );
+    }
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * In-memory PGlite (`DATABASE_URL=memory://`) started from a snapshot of a freshly
  * initialised cluster rather than running initdb each time: initdb is ~5 s of WASM on a
- * 2-core machine, loading the snapshot well under 1 s (docs/performance.md).
+ * 2-core machine, loading the snapshot well under 1 s (README.md, "Performance").
  *
  * The first start makes the snapshot (PGlite's own dumpDataDir, right after initdb and
  * before anything touches the database) and keeps it in the user's cache directory

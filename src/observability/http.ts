@@ -12,7 +12,7 @@
  *   twice when mapping the value itself throws, so it only queues the recording in a
  *   microtask, which then sees the final status. `onAfterResponse` would do the same
  *   but Elysia runs it through `setImmediate` and an async closure per request, ~1 µs
- *   of a ~7 µs request (docs/performance.md). Nothing recorded there may throw.
+ *   of a ~7 µs request (README.md, "Performance"). Nothing recorded there may throw.
  */
 import { Elysia } from 'elysia'
 import type { LogLayer } from 'loglayer'

@@ -1,0 +1,47 @@
+/**
+ * The real API, built like src/index.ts (JSON logs on stdout, process metrics, database
+ * observers), with `BENCH_FEATURES` choosing which observability parts run:
+ * `all` (default), `none`, or a comma list of `metrics`, `accessLog`.
+ * `BENCH_FILL_SERIES=N` first records N label sets into the HTTP counter and histogram
+ * (as bench/metrics-store.ts does), to time GET /metrics at that size.
+ * `SIGUSR2` runs a full garbage collection (the memory section reads RSS after one).
+ */
+import { createApp, VERSION } from '../../src/app'
+import { databaseObservers } from '../../src/db/observe'
+import { defineApiMetrics } from '../../src/observability/api-metrics'
+import { createLogger, loggerFor } from '../../src/observability/logger'
+import { Registry } from '../../src/observability/metrics'
+import { registerProcessMetrics } from '../../src/observability/process-metrics'
+import { config, seededDatabase } from './common'
+
+const selected = (process.env.BENCH_FEATURES ?? 'all').split(',')
+const on = (part: string) => selected.includes('all') || selected.includes(part)
+
+const root = createLogger({ format: config.logFormat, level: config.logLevel })
+const registry = new Registry({ maxSeriesPerMetric: config.metricsMaxSeries })
+registerProcessMetrics(registry, { version: VERSION })
+const metrics = defineApiMetrics(registry)
+const database = await seededDatabase(databaseObservers(metrics, loggerFor(root, 'api.db')))
+const fill = Number(process.env.BENCH_FILL_SERIES ?? 0)
+const methods = ['GET', 'POST', 'PATCH', 'DELETE'] as const
+const statuses = ['200', '201', '404', '500'] as const
+for (let k = 0; k < fill; k++) {
+	const method = methods[k % methods.length] as string
+	const endpoint = `/api/route/${k}`
+	for (let n = 0; n <= k % 3; n++) {
+		metrics.httpRequests.labels(method, endpoint, statuses[(k >> 2) % statuses.length] as string).inc()
+		metrics.httpDuration.labels(method, endpoint).observe((k % 97) / 1000)
+	}
+}
+process.on('SIGUSR2', () => Bun.gc(true))
+
+const app = createApp({
+	database,
+	logger: root,
+	registry,
+	metrics,
+	bodyLimitBytes: config.bodyLimitBytes,
+	features: { metrics: on('metrics'), accessLog: on('accessLog') },
+})
+app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: config.bodyLimitBytes * 4 })
+process.on('SIGTERM', () => void database.close().finally(() => process.exit(0)))
