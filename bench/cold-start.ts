@@ -55,7 +55,11 @@ async function startOnce(machine: Machine, cacheHome: string): Promise<number> {
 	}
 }
 
-export async function runColdStart(machine: Machine, starts: number, log: (line: string) => void): Promise<ColdStartResult> {
+export async function runColdStart(
+	machine: Machine,
+	starts: number,
+	log: (line: string) => void,
+): Promise<ColdStartResult> {
 	const cacheHome = mkdtempSync(join(scratchDir, 'cache-'))
 	try {
 		const firstMs = await startOnce(machine, cacheHome)

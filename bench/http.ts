@@ -63,7 +63,11 @@ const app = (id: string, label: string, features: string, env: Record<string, st
 	env: { BENCH_FEATURES: features, ...env },
 })
 const PEERS: Variant[] = [
-	{ id: 'elysia-peer', label: 'peer: Elysia + elysia-prometheus + elysia-requestid', args: ['bench/servers/elysia-peer.ts'] },
+	{
+		id: 'elysia-peer',
+		label: 'peer: Elysia + elysia-prometheus + elysia-requestid',
+		args: ['bench/servers/elysia-peer.ts'],
+	},
 	{ id: 'hono-peer', label: 'peer: Hono + @hono/prometheus + hono/request-id', args: ['bench/servers/hono-peer.ts'] },
 ]
 const NO_DB = { BENCH_DATABASE: '0', DATABASE_URL: 'memory://' }
@@ -93,7 +97,9 @@ async function runCase(
 	const notes = [...(spec.notes ?? [])]
 	try {
 		for (const variant of spec.variants) {
-			servers.push(await startServer(machine, { name: `${spec.id}-${variant.id}`, args: variant.args, env: variant.env }))
+			servers.push(
+				await startServer(machine, { name: `${spec.id}-${variant.id}`, args: variant.args, env: variant.env }),
+			)
 		}
 		// Same responses, or the comparison means nothing.
 		const reference = await fingerprint(servers[0]!.url + spec.path)

@@ -65,7 +65,11 @@ function parseArgs(argv: string[]) {
 /** Runs a bench script in its own process on the server core and reads its JSON line. */
 async function subprocessJson<T>(script: string, args: string[], pin: string[]): Promise<T> {
 	const proc = Bun.spawn([...pin, 'bun', script, '--json', ...args], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
-	const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+	const [out, err, code] = await Promise.all([
+		new Response(proc.stdout).text(),
+		new Response(proc.stderr).text(),
+		proc.exited,
+	])
 	if (code !== 0) throw new Error(`${script} exited with ${code}:\n${err}`)
 	return JSON.parse(out.trim().split('\n').at(-1) as string) as T
 }
@@ -170,7 +174,9 @@ const run: RunResult = {
 log(`bun run bench: ${machine.cpu}, ${machine.cores} cores; Bun ${machine.bun}, Elysia ${machine.elysia}`)
 log(machine.pinningNote)
 if ((run.loadAverage.before[0] as number) > 0.5)
-	log(`note: load average is ${run.loadAverage.before[0]?.toFixed(2)} before starting; other work on the machine adds noise`)
+	log(
+		`note: load average is ${run.loadAverage.before[0]?.toFixed(2)} before starting; other work on the machine adds noise`,
+	)
 
 for (const section of options.sections) {
 	log(`\n== ${section}`)
@@ -183,13 +189,21 @@ for (const section of options.sections) {
 			break
 		case 'store':
 			log('  record and render against prom-client')
-			run.store = await subprocessJson<StoreResult>('bench/metrics-store.ts', options.quick ? ['--quick'] : [], machine.pinning?.server ?? [])
+			run.store = await subprocessJson<StoreResult>(
+				'bench/metrics-store.ts',
+				options.quick ? ['--quick'] : [],
+				machine.pinning?.server ?? [],
+			)
 			log('  GET /metrics at 10,000 series')
 			run.metricsEndpoint = await runMetricsEndpoint(machine, 10_000, options.scrapes)
 			break
 		case 'logging':
 			log('  one access line: ours against pino')
-			run.logging = await subprocessJson<LoggingResult>('bench/logging.ts', options.quick ? ['--quick'] : [], machine.pinning?.server ?? [])
+			run.logging = await subprocessJson<LoggingResult>(
+				'bench/logging.ts',
+				options.quick ? ['--quick'] : [],
+				machine.pinning?.server ?? [],
+			)
 			break
 		case 'memory':
 			run.memory = await runMemory(machine, options.floodRequests, log)

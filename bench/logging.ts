@@ -20,111 +20,114 @@ import { createLogger, type LineSink, lineWriter, loggerFor } from '../src/obser
 const LINES_PER_TURN = 256 // power of two
 
 export interface LoggingResult {
-  /** Best ns per line of each case, by label. */
-  ns: Record<string, number>
+	/** Best ns per line of each case, by label. */
+	ns: Record<string, number>
 }
 
 export const CASES = {
-  access: 'ours: access line (lineWriter, what the API uses)',
-  loglayer: 'ours: same line through withMetadata().info()',
-  pino: 'pino: same fields (mixin for correlation_id)',
-  pinoPlain: 'pino: child logger, no mixin',
-  pinoSonic: 'pino: same fields, default SonicBoom destination',
-  floor: 'floor: JSON.stringify(object) + write',
-  disabled: 'ours: disabled debug line (isLevelEnabled guard)',
+	access: 'ours: access line (lineWriter, what the API uses)',
+	loglayer: 'ours: same line through withMetadata().info()',
+	pino: 'pino: same fields (mixin for correlation_id)',
+	pinoPlain: 'pino: child logger, no mixin',
+	pinoSonic: 'pino: same fields, default SonicBoom destination',
+	floor: 'floor: JSON.stringify(object) + write',
+	disabled: 'ours: disabled debug line (isLevelEnabled guard)',
 } as const
 
 export function runLogging(quick = false): LoggingResult {
-  const rounds = quick ? 6 : 15
-  const linesPerRound = quick ? 20_000 : 50_000
-  const file = Bun.file('/dev/null').writer()
-  const sink: LineSink = {
-    write(chunk) {
-      file.write(chunk)
-    },
-    flush() {
-      file.flush()
-    },
-  }
-  const root = createLogger({ format: 'json', level: 'info', sink, name: 'api' })
-  const http = loggerFor(root, 'api.http')
-  const writeLine = lineWriter(http)
+	const rounds = quick ? 6 : 15
+	const linesPerRound = quick ? 20_000 : 50_000
+	const file = Bun.file('/dev/null').writer()
+	const sink: LineSink = {
+		write(chunk) {
+			file.write(chunk)
+		},
+		flush() {
+			file.flush()
+		},
+	}
+	const root = createLogger({ format: 'json', level: 'info', sink, name: 'api' })
+	const http = loggerFor(root, 'api.http')
+	const writeLine = lineWriter(http)
 
-  const pinoOptions: pino.LoggerOptions = {
-    base: { logger: 'api.http' },
-    messageKey: 'event',
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  }
-  const viaSink = pino({ ...pinoOptions, mixin: () => ({ correlation_id: currentCorrelationId() }) }, sink)
-  const plain = pino(pinoOptions, sink).child({})
-  const sonic = pino.destination({ dest: '/dev/null', sync: true })
-  const viaSonic = pino({ ...pinoOptions, mixin: () => ({ correlation_id: currentCorrelationId() }) }, sonic)
+	const pinoOptions: pino.LoggerOptions = {
+		base: { logger: 'api.http' },
+		messageKey: 'event',
+		timestamp: pino.stdTimeFunctions.isoTime,
+		formatters: { level: (label) => ({ level: label }) },
+	}
+	const viaSink = pino({ ...pinoOptions, mixin: () => ({ correlation_id: currentCorrelationId() }) }, sink)
+	const plain = pino(pinoOptions, sink).child({})
+	const sonic = pino.destination({ dest: '/dev/null', sync: true })
+	const viaSonic = pino({ ...pinoOptions, mixin: () => ({ correlation_id: currentCorrelationId() }) }, sonic)
 
-  let n = 0
-  // A fresh object per line, as the request hook builds one; the path varies like real traffic.
-  const fields = () => ({
-    method: 'GET',
-    path: `/api/guilds/${1000 + (n++ & 1023)}`,
-    endpoint: '/api/guilds/:guildId',
-    status: 200,
-    duration_ms: 1.734,
-  })
+	let n = 0
+	// A fresh object per line, as the request hook builds one; the path varies like real traffic.
+	const fields = () => ({
+		method: 'GET',
+		path: `/api/guilds/${1000 + (n++ & 1023)}`,
+		endpoint: '/api/guilds/:guildId',
+		status: 200,
+		duration_ms: 1.734,
+	})
 
-  const cases: Record<string, () => void> = {
-    [CASES.access]: () => writeLine('info', 'Request completed', fields()),
-    [CASES.loglayer]: () => http.withMetadata(fields()).info('Request completed'),
-    [CASES.pino]: () => viaSink.info(fields(), 'Request completed'),
-    [CASES.pinoPlain]: () => plain.info(fields(), 'Request completed'),
-    [CASES.pinoSonic]: () => viaSonic.info(fields(), 'Request completed'),
-    [CASES.floor]: () => {
-      const line = JSON.stringify({
-        timestamp: isoTimestamp(Date.now()),
-        level: 'info',
-        logger: 'api.http',
-        correlation_id: currentCorrelationId(),
-        event: 'Request completed',
-        ...fields(),
-      })
-      sink.write(`${line}\n`)
-    },
-    [CASES.disabled]: () => {
-      if (http.isLevelEnabled('debug')) http.withMetadata(fields()).debug('Request completed')
-    },
-  }
+	const cases: Record<string, () => void> = {
+		[CASES.access]: () => writeLine('info', 'Request completed', fields()),
+		[CASES.loglayer]: () => http.withMetadata(fields()).info('Request completed'),
+		[CASES.pino]: () => viaSink.info(fields(), 'Request completed'),
+		[CASES.pinoPlain]: () => plain.info(fields(), 'Request completed'),
+		[CASES.pinoSonic]: () => viaSonic.info(fields(), 'Request completed'),
+		[CASES.floor]: () => {
+			const line = JSON.stringify({
+				timestamp: isoTimestamp(Date.now()),
+				level: 'info',
+				logger: 'api.http',
+				correlation_id: currentCorrelationId(),
+				event: 'Request completed',
+				...fields(),
+			})
+			sink.write(`${line}\n`)
+		},
+		[CASES.disabled]: () => {
+			if (http.isLevelEnabled('debug')) http.withMetadata(fields()).debug('Request completed')
+		},
+	}
 
-  function once(body: () => void): number {
-    const start = Bun.nanoseconds()
-    for (let i = 0; i < linesPerRound; i++) {
-      body()
-      // A server's sinks flush once per event-loop turn; without this a round piles up in
-      // the buffer and the GC dominates.
-      if ((i & (LINES_PER_TURN - 1)) === 0) file.flush()
-    }
-    file.flush()
-    return (Bun.nanoseconds() - start) / linesPerRound
-  }
+	function once(body: () => void): number {
+		const start = Bun.nanoseconds()
+		for (let i = 0; i < linesPerRound; i++) {
+			body()
+			// A server's sinks flush once per event-loop turn; without this a round piles up in
+			// the buffer and the GC dominates.
+			if ((i & (LINES_PER_TURN - 1)) === 0) file.flush()
+		}
+		file.flush()
+		return (Bun.nanoseconds() - start) / linesPerRound
+	}
 
-  const best: Record<string, number> = {}
-  runWithContext({ correlationId: '3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f' }, () => {
-    for (let round = 0; round < rounds; round++) {
-      for (const [label, body] of Object.entries(cases)) {
-        const ns = once(body)
-        if (round >= 2) best[label] = Math.min(best[label] ?? Number.POSITIVE_INFINITY, ns) // 2 warm-up rounds
-      }
-    }
-  })
-  return { ns: best }
+	const best: Record<string, number> = {}
+	runWithContext({ correlationId: '3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f' }, () => {
+		for (let round = 0; round < rounds; round++) {
+			for (const [label, body] of Object.entries(cases)) {
+				const ns = once(body)
+				if (round >= 2) best[label] = Math.min(best[label] ?? Number.POSITIVE_INFINITY, ns) // 2 warm-up rounds
+			}
+		}
+	})
+	return { ns: best }
 }
 
 if (import.meta.main) {
-  const result = runLogging(process.argv.includes('--quick'))
-  if (process.argv.includes('--json')) {
-    console.log(JSON.stringify(result))
-  } else {
-    for (const [label, ns] of Object.entries(result.ns)) console.log(`${label.padEnd(52)} ${ns.toFixed(0).padStart(6)} ns/line`)
-    const pinoNs = result.ns[CASES.pino] as number
-    console.log(`\nours (access line) / pino, same fields and sink   ${((result.ns[CASES.access] as number) / pinoNs).toFixed(2)}×`)
-  }
-  process.exit(0)
+	const result = runLogging(process.argv.includes('--quick'))
+	if (process.argv.includes('--json')) {
+		console.log(JSON.stringify(result))
+	} else {
+		for (const [label, ns] of Object.entries(result.ns))
+			console.log(`${label.padEnd(52)} ${ns.toFixed(0).padStart(6)} ns/line`)
+		const pinoNs = result.ns[CASES.pino] as number
+		console.log(
+			`\nours (access line) / pino, same fields and sink   ${((result.ns[CASES.access] as number) / pinoNs).toFixed(2)}×`,
+		)
+	}
+	process.exit(0)
 }

@@ -59,7 +59,11 @@ async function snapshot(server: RunningServer, label: string, requests: number):
 	}
 }
 
-export async function runMemory(machine: Machine, requests: number, log: (line: string) => void): Promise<MemoryResult> {
+export async function runMemory(
+	machine: Machine,
+	requests: number,
+	log: (line: string) => void,
+): Promise<MemoryResult> {
 	const server = await startServer(machine, {
 		name: 'memory',
 		args: ['bench/servers/app.ts'],

@@ -17,7 +17,11 @@ export interface MetricsEndpointResult {
 	serverCpuMs: number
 }
 
-export async function runMetricsEndpoint(machine: Machine, series: number, scrapes: number): Promise<MetricsEndpointResult> {
+export async function runMetricsEndpoint(
+	machine: Machine,
+	series: number,
+	scrapes: number,
+): Promise<MetricsEndpointResult> {
 	const server = await startServer(machine, {
 		name: 'metrics-endpoint',
 		args: ['bench/servers/app.ts'],
@@ -32,7 +36,16 @@ export async function runMetricsEndpoint(machine: Machine, series: number, scrap
 		const cpuBefore = server.cpuSeconds()
 		for (let i = 0; i < scrapes; i++) {
 			const curl = Bun.spawnSync(
-				[...(machine.pinning?.load ?? []), 'curl', '-s', '-o', '/dev/null', '-w', '%{time_starttransfer} %{time_total} %{size_download}', url],
+				[
+					...(machine.pinning?.load ?? []),
+					'curl',
+					'-s',
+					'-o',
+					'/dev/null',
+					'-w',
+					'%{time_starttransfer} %{time_total} %{size_download}',
+					url,
+				],
 				{ stdout: 'pipe' },
 			)
 			const [start, end, size] = curl.stdout.toString().trim().split(' ').map(Number)

@@ -64,26 +64,90 @@ function workload(worker: number) {
 		if (live.length < 5 || r < 0.1) {
 			const id = newId()
 			live.push(id)
-			return { kind: 'create', method: 'POST', path: '/api/guilds', body: { guildId: id, guildName: `Soak ${id}` }, expect: 201 }
+			return {
+				kind: 'create',
+				method: 'POST',
+				path: '/api/guilds',
+				body: { guildId: id, guildName: `Soak ${id}` },
+				expect: 201,
+			}
 		}
 		if (r < 0.4) return { kind: 'fetch', method: 'GET', path: `/api/guilds/${pickLive()}`, expect: 200 }
-		if (r < 0.5) return { kind: 'patch', method: 'PATCH', path: `/api/guilds/${pickLive()}`, body: { guildName: `Renamed ${Math.floor(random() * 1e6)}`, issueLinking: random() < 0.5 }, expect: 200 }
-		if (r < 0.58) return { kind: '404', method: 'GET', path: `/api/guilds/${(worker + 1) * 1_000_000_000 + 900_000_000 + Math.floor(random() * 1e6)}`, expect: 404 }
-		if (r < 0.64) return { kind: 'sub-get', method: 'GET', path: `/api/guilds/${pickLive()}/${['github', 'sotags', 'allowed-users', 'forum'][Math.floor(random() * 4)]}`, expect: 200 }
+		if (r < 0.5)
+			return {
+				kind: 'patch',
+				method: 'PATCH',
+				path: `/api/guilds/${pickLive()}`,
+				body: { guildName: `Renamed ${Math.floor(random() * 1e6)}`, issueLinking: random() < 0.5 },
+				expect: 200,
+			}
+		if (r < 0.58)
+			return {
+				kind: '404',
+				method: 'GET',
+				path: `/api/guilds/${(worker + 1) * 1_000_000_000 + 900_000_000 + Math.floor(random() * 1e6)}`,
+				expect: 404,
+			}
+		if (r < 0.64)
+			return {
+				kind: 'sub-get',
+				method: 'GET',
+				path: `/api/guilds/${pickLive()}/${['github', 'sotags', 'allowed-users', 'forum'][Math.floor(random() * 4)]}`,
+				expect: 200,
+			}
 		if (r < 0.7) {
 			const which = Math.floor(random() * 3)
 			const id = pickLive()
-			if (which === 0) return { kind: 'sub-put', method: 'PUT', path: `/api/guilds/${id}/github`, body: { githubOrganization: 'org', githubRepository: `repo-${id}`, discussionSync: random() < 0.5 }, expect: 200 }
-			if (which === 1) return { kind: 'sub-put', method: 'PUT', path: `/api/guilds/${id}/sotags`, body: [{ tagName: 'bun' }, { tagName: `t${Math.floor(random() * 100)}` }], expect: 200 }
-			return { kind: 'sub-put', method: 'PUT', path: `/api/guilds/${id}/allowed-users`, body: [{ userId: `${1 + Math.floor(random() * 1e12)}` }], expect: 200 }
+			if (which === 0)
+				return {
+					kind: 'sub-put',
+					method: 'PUT',
+					path: `/api/guilds/${id}/github`,
+					body: { githubOrganization: 'org', githubRepository: `repo-${id}`, discussionSync: random() < 0.5 },
+					expect: 200,
+				}
+			if (which === 1)
+				return {
+					kind: 'sub-put',
+					method: 'PUT',
+					path: `/api/guilds/${id}/sotags`,
+					body: [{ tagName: 'bun' }, { tagName: `t${Math.floor(random() * 100)}` }],
+					expect: 200,
+				}
+			return {
+				kind: 'sub-put',
+				method: 'PUT',
+				path: `/api/guilds/${id}/allowed-users`,
+				body: [{ userId: `${1 + Math.floor(random() * 1e12)}` }],
+				expect: 200,
+			}
 		}
-		if (r < 0.78) return { kind: 'list', method: 'GET', path: `/api/guilds?limit=${1 + Math.floor(random() * 50)}&offset=${Math.floor(random() * 100)}`, expect: 200 }
+		if (r < 0.78)
+			return {
+				kind: 'list',
+				method: 'GET',
+				path: `/api/guilds?limit=${1 + Math.floor(random() * 50)}&offset=${Math.floor(random() * 100)}`,
+				expect: 200,
+			}
 		if (r < 0.82 && live.length > 20) {
 			const [id] = live.splice(Math.floor(random() * live.length), 1)
 			return { kind: 'delete', method: 'DELETE', path: `/api/guilds/${id}`, expect: 204 }
 		}
-		if (r < 0.86) return { kind: 'invalid', method: 'POST', path: '/api/guilds', body: { guildId: 'not-a-snowflake', guildName: '' }, expect: 422 }
-		if (r < 0.9) return { kind: 'health', method: 'GET', path: ['/health', '/health/live', '/health/ready'][Math.floor(random() * 3)] as string, expect: 200 }
+		if (r < 0.86)
+			return {
+				kind: 'invalid',
+				method: 'POST',
+				path: '/api/guilds',
+				body: { guildId: 'not-a-snowflake', guildName: '' },
+				expect: 422,
+			}
+		if (r < 0.9)
+			return {
+				kind: 'health',
+				method: 'GET',
+				path: ['/health', '/health/live', '/health/ready'][Math.floor(random() * 3)] as string,
+				expect: 200,
+			}
 		if (r < 0.93) return { kind: 'unmatched', method: 'GET', path: `/nope/${Math.floor(random() * 1e6)}`, expect: 404 }
 		return { kind: 'metrics', method: 'GET', path: '/metrics', expect: 200 }
 	}
@@ -138,13 +202,15 @@ async function main() {
 							body: step.body === undefined ? undefined : JSON.stringify(step.body),
 						})
 						await res.arrayBuffer()
-						if (res.status !== step.expect) errors.push(`${step.method} ${step.path} → ${res.status} (expected ${step.expect})`)
+						if (res.status !== step.expect)
+							errors.push(`${step.method} ${step.path} → ${res.status} (expected ${step.expect})`)
 					} catch (error) {
 						errors.push(`${step.method} ${step.path} → ${(error as Error).message}`)
 					}
 					latencies[index] = performance.now() - t0
 					counts.set(step.kind, (counts.get(step.kind) ?? 0) + 1)
-					if (++done % Math.ceil(TOTAL / 4) === 0) rssSamples.push(await metric(base as string, 'process_resident_memory_bytes'))
+					if (++done % Math.ceil(TOTAL / 4) === 0)
+						rssSamples.push(await metric(base as string, 'process_resident_memory_bytes'))
 				}
 			}),
 		)
@@ -152,8 +218,11 @@ async function main() {
 		const rssEnd = await metric(base, 'process_resident_memory_bytes')
 		const heapEnd = await metric(base, 'process_heap_bytes')
 		const sorted = Array.from(latencies).sort((a, b) => a - b)
-		const pct = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number) * 100) / 100
-		const logErrors = api ? api.lines().filter((l) => l.includes('"level":"error"') || l.includes('"level":"critical"')).length : 0
+		const pct = (p: number) =>
+			Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number) * 100) / 100
+		const logErrors = api
+			? api.lines().filter((l) => l.includes('"level":"error"') || l.includes('"level":"critical"')).length
+			: 0
 		const summary = {
 			requests: TOTAL,
 			concurrency: CONCURRENCY,
@@ -171,10 +240,20 @@ async function main() {
 		else {
 			console.log(`soak: ${TOTAL} requests, ${CONCURRENCY} concurrent, database ${database}`)
 			console.log(`  ${summary.seconds} s, ${summary.requests_per_second} req/s`)
-			console.log(`  errors: ${errors.length} (5xx, connection errors, unexpected statuses); error log lines: ${logErrors}`)
-			console.log(`  latency ms: p50 ${summary.latency_ms.p50}, p95 ${summary.latency_ms.p95}, p99 ${summary.latency_ms.p99}, max ${summary.latency_ms.max}`)
-			console.log(`  RSS MB: start ${summary.rss_mb.start}, at each quarter ${summary.rss_mb.quarters.join(' / ')}, end ${summary.rss_mb.end}; JS heap at end ${summary.heap_mb_end}`)
-			console.log(`  mix: ${Object.entries(summary.mix).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+			console.log(
+				`  errors: ${errors.length} (5xx, connection errors, unexpected statuses); error log lines: ${logErrors}`,
+			)
+			console.log(
+				`  latency ms: p50 ${summary.latency_ms.p50}, p95 ${summary.latency_ms.p95}, p99 ${summary.latency_ms.p99}, max ${summary.latency_ms.max}`,
+			)
+			console.log(
+				`  RSS MB: start ${summary.rss_mb.start}, at each quarter ${summary.rss_mb.quarters.join(' / ')}, end ${summary.rss_mb.end}; JS heap at end ${summary.heap_mb_end}`,
+			)
+			console.log(
+				`  mix: ${Object.entries(summary.mix)
+					.map(([k, v]) => `${k} ${v}`)
+					.join(', ')}`,
+			)
 		}
 		for (const error of errors.slice(0, 20)) console.log(`  ! ${error}`)
 		if (errors.length > 0 || logErrors > 0) process.exitCode = 1

@@ -59,7 +59,8 @@ export function parseDatabaseUrl(value: string | undefined): DatabaseTarget {
 	if (!raw) return { kind: 'pglite-disk', path: resolve(DEFAULT_PGLITE_PATH) }
 	if (/^postgres(ql)?:\/\/./i.test(raw)) {
 		// postgres.js would throw a TypeError quoting the whole URL, password included.
-		if (!parsesAsPostgresUrl(raw)) throw new ConfigError('DATABASE_URL', 'a valid postgres:// URL (it could not be parsed)')
+		if (!parsesAsPostgresUrl(raw))
+			throw new ConfigError('DATABASE_URL', 'a valid postgres:// URL (it could not be parsed)')
 		return { kind: 'postgres', url: raw }
 	}
 	if (/^memory:(\/\/)?$/i.test(raw)) return { kind: 'pglite-memory' }
@@ -94,10 +95,16 @@ export function parsePort(variable: string, value: string | undefined, fallback:
 	return n
 }
 
-export function parsePositiveInt(variable: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+export function parsePositiveInt(
+	variable: string,
+	value: string | undefined,
+	fallback: number,
+	max = Number.MAX_SAFE_INTEGER,
+): number {
 	if (value === undefined || value.trim() === '') return fallback
 	const n = Number(value)
-	if (!/^\d+$/.test(value.trim()) || n < 1 || n > max) throw new ConfigError(variable, `a whole number from 1 to ${max}`)
+	if (!/^\d+$/.test(value.trim()) || n < 1 || n > max)
+		throw new ConfigError(variable, `a whole number from 1 to ${max}`)
 	return n
 }
 
@@ -141,9 +148,24 @@ export function loadApiConfig(env: Env = process.env, isTty = Boolean(process.st
 		bodyLimitBytes: parsePositiveInt('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 1024 * 1024),
 		shutdownTimeoutMs: parsePositiveInt('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000),
 		metricsMaxSeries: parsePositiveInt('METRICS_MAX_SERIES', env.METRICS_MAX_SERIES, 2000),
-		databaseConnectTimeoutMs: parsePositiveInt('DATABASE_CONNECT_TIMEOUT_MS', env.DATABASE_CONNECT_TIMEOUT_MS, 3000, 600_000),
-		databaseStatementTimeoutMs: parsePositiveInt('DATABASE_STATEMENT_TIMEOUT_MS', env.DATABASE_STATEMENT_TIMEOUT_MS, 5000, 3_600_000),
-		databaseOperationTimeoutMs: parsePositiveInt('DATABASE_OPERATION_TIMEOUT_MS', env.DATABASE_OPERATION_TIMEOUT_MS, 6000, 3_600_000),
+		databaseConnectTimeoutMs: parsePositiveInt(
+			'DATABASE_CONNECT_TIMEOUT_MS',
+			env.DATABASE_CONNECT_TIMEOUT_MS,
+			3000,
+			600_000,
+		),
+		databaseStatementTimeoutMs: parsePositiveInt(
+			'DATABASE_STATEMENT_TIMEOUT_MS',
+			env.DATABASE_STATEMENT_TIMEOUT_MS,
+			5000,
+			3_600_000,
+		),
+		databaseOperationTimeoutMs: parsePositiveInt(
+			'DATABASE_OPERATION_TIMEOUT_MS',
+			env.DATABASE_OPERATION_TIMEOUT_MS,
+			6000,
+			3_600_000,
+		),
 	}
 }
 

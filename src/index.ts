@@ -134,7 +134,13 @@ async function shutdown(signal: string) {
 		log.withError(error).warn('Database close failed')
 	})
 	log
-		.withMetadata({ signal, drained: Math.max(0, inFlight - abandoned), abandoned, timed_out: timedOut, database_closed: databaseClosed })
+		.withMetadata({
+			signal,
+			drained: Math.max(0, inFlight - abandoned),
+			abandoned,
+			timed_out: timedOut,
+			database_closed: databaseClosed,
+		})
 		.info('Shutdown complete')
 	await flushLogs(root)
 	process.exit(0)

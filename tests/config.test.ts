@@ -19,7 +19,10 @@ describe('configuration', () => {
 	})
 
 	test('DATABASE_URL selects the backend', () => {
-		expect(parseDatabaseUrl('postgres://u:p@db:5432/byte')).toEqual({ kind: 'postgres', url: 'postgres://u:p@db:5432/byte' })
+		expect(parseDatabaseUrl('postgres://u:p@db:5432/byte')).toEqual({
+			kind: 'postgres',
+			url: 'postgres://u:p@db:5432/byte',
+		})
 		expect(parseDatabaseUrl('postgresql://db/byte').kind).toBe('postgres')
 		expect(parseDatabaseUrl('memory://')).toEqual({ kind: 'pglite-memory' })
 		expect(parseDatabaseUrl('file:///var/lib/byte')).toEqual({ kind: 'pglite-disk', path: '/var/lib/byte' })
@@ -30,7 +33,10 @@ describe('configuration', () => {
 
 	test('a bad value names the variable and what was expected', () => {
 		const bad: [Record<string, string>, string][] = [
-			[{ DATABASE_URL: 'mysql://root@localhost/byte' }, 'DATABASE_URL: expected postgres://, postgresql://, memory://, a file: URL or a directory path'],
+			[
+				{ DATABASE_URL: 'mysql://root@localhost/byte' },
+				'DATABASE_URL: expected postgres://, postgresql://, memory://, a file: URL or a directory path',
+			],
 			[{ DATABASE_URL: 'sqlite:byte.db' }, 'DATABASE_URL: expected'],
 			[{ PORT: '65536' }, 'PORT: expected an integer port from 0 to 65535'],
 			[{ PORT: '80a' }, 'PORT: expected'],

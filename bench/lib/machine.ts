@@ -53,7 +53,8 @@ export function describeMachine(): Machine {
 		if (allowed.length >= 2) {
 			const [server, load] = allowed as [number, number]
 			pinning = { server: ['taskset', '-c', String(server)], load: ['taskset', '-c', String(load)] }
-			pinningNote = `server pinned to core ${server}, load generator (wrk) to core ${load}` +
+			pinningNote =
+				`server pinned to core ${server}, load generator (wrk) to core ${load}` +
 				(allowed.length > 2 ? ` (${allowed.length - 2} more cores left idle)` : '')
 		} else {
 			pinningNote = `only ${allowed.length} core available: server and load generator share it`

@@ -31,7 +31,11 @@ export interface RunResult {
 }
 
 const table = (header: string[], rows: string[][]) =>
-	[`| ${header.join(' | ')} |`, `|${header.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+	[
+		`| ${header.join(' | ')} |`,
+		`|${header.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+		...rows.map((r) => `| ${r.join(' | ')} |`),
+	].join('\n')
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`
 const signedMb = (bytes: number) => `${bytes >= 0 ? '+' : '−'}${(Math.abs(bytes) / 2 ** 20).toFixed(1)} MB`
@@ -53,7 +57,10 @@ export function markdown(run: RunResult): string {
 				['Bun / Elysia', `${machine.bun} / ${machine.elysia}`],
 				['Date', machine.date],
 				['Pinning', machine.pinningNote],
-				['Load average (1 min) before / after', `${run.loadAverage.before[0]?.toFixed(2)} / ${run.loadAverage.after[0]?.toFixed(2)}`],
+				[
+					'Load average (1 min) before / after',
+					`${run.loadAverage.before[0]?.toFixed(2)} / ${run.loadAverage.after[0]?.toFixed(2)}`,
+				],
 				[
 					'HTTP runs',
 					`wrk -t1 -c32, ${settings.warmupSeconds} s warm-up per server, then ${settings.reps} interleaved repetitions of ${settings.seconds} s; medians`,
@@ -64,7 +71,12 @@ export function markdown(run: RunResult): string {
 	out.push('')
 	out.push('## Targets')
 	out.push('')
-	out.push(table(['target', 'goal', 'measured', ''], run.targets.map((t) => [t.name, t.goal, t.measured, t.pass ? 'PASS' : '**FAIL**'])))
+	out.push(
+		table(
+			['target', 'goal', 'measured', ''],
+			run.targets.map((t) => [t.name, t.goal, t.measured, t.pass ? 'PASS' : '**FAIL**']),
+		),
+	)
 	for (const c of run.http ?? []) {
 		out.push('')
 		out.push(`## ${c.title}`)
@@ -96,8 +108,16 @@ export function markdown(run: RunResult): string {
 				['record one request: counter (3 labels) + histogram (2 labels)', 'ns', '× faster'],
 				[
 					['prom-client', record.promClientNs.toFixed(0), ''],
-					['ours, labels(...) each time, with exemplar (what the API does)', record.exemplarNs.toFixed(0), formatRatio(record.promClientNs / record.exemplarNs)],
-					['ours, labels(...) each time, no exemplar', record.labelsNs.toFixed(0), formatRatio(record.promClientNs / record.labelsNs)],
+					[
+						'ours, labels(...) each time, with exemplar (what the API does)',
+						record.exemplarNs.toFixed(0),
+						formatRatio(record.promClientNs / record.exemplarNs),
+					],
+					[
+						'ours, labels(...) each time, no exemplar',
+						record.labelsNs.toFixed(0),
+						formatRatio(record.promClientNs / record.labelsNs),
+					],
 					['ours, series held', record.heldNs.toFixed(0), formatRatio(record.promClientNs / record.heldNs)],
 				],
 			),
@@ -105,7 +125,16 @@ export function markdown(run: RunResult): string {
 		out.push('')
 		out.push(
 			table(
-				['render N counter + N histogram series', 'size', 'prom-client ms', 'ours → string ms', '×', 'ours → bytes ms', '×', 'OpenMetrics ms'],
+				[
+					'render N counter + N histogram series',
+					'size',
+					'prom-client ms',
+					'ours → string ms',
+					'×',
+					'ours → bytes ms',
+					'×',
+					'OpenMetrics ms',
+				],
 				render.map((r) => [
 					formatCount(r.series),
 					`${r.megabytes.toFixed(1)} MB`,
@@ -131,7 +160,8 @@ export function markdown(run: RunResult): string {
 		out.push('')
 		out.push('## One access line, formatted and written to a FileSink on /dev/null (bench/logging.ts)')
 		out.push('')
-		const pino = Object.entries(run.logging.ns).find(([label]) => label.startsWith('pino: same fields ('))?.[1] ?? Number.NaN
+		const pino =
+			Object.entries(run.logging.ns).find(([label]) => label.startsWith('pino: same fields ('))?.[1] ?? Number.NaN
 		out.push(
 			table(
 				['case', 'ns/line', '× pino'],
@@ -146,7 +176,16 @@ export function markdown(run: RunResult): string {
 		out.push('')
 		out.push(
 			table(
-				['after', 'requests', 'RSS', 'Δ RSS', 'JS heap', 'series (sample lines)', 'Δ series', 'http_requests_total series'],
+				[
+					'after',
+					'requests',
+					'RSS',
+					'Δ RSS',
+					'JS heap',
+					'series (sample lines)',
+					'Δ series',
+					'http_requests_total series',
+				],
 				points.map((p, i) => {
 					const previous = points[i - 1]
 					return [

@@ -82,7 +82,9 @@ export async function startServer(machine: Machine, spec: ServerSpec): Promise<R
 	const deadline = Date.now() + (spec.timeoutMs ?? 60_000)
 	for (;;) {
 		if (proc.exitCode !== null) {
-			throw new Error(`${spec.name} exited with ${proc.exitCode}:\n${readFileSync(stderrPath, 'utf8')}${readFileSync(stdoutPath, 'utf8').slice(-2000)}`)
+			throw new Error(
+				`${spec.name} exited with ${proc.exitCode}:\n${readFileSync(stderrPath, 'utf8')}${readFileSync(stdoutPath, 'utf8').slice(-2000)}`,
+			)
 		}
 		try {
 			await fetch(url + (spec.readyPath ?? '/health/live'))

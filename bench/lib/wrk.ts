@@ -67,7 +67,11 @@ export async function wrk(machine: Machine, options: WrkOptions): Promise<WrkRes
 		options.url,
 	]
 	const proc = Bun.spawn(args, { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...options.env } })
-	const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+	const [out, err, code] = await Promise.all([
+		new Response(proc.stdout).text(),
+		new Response(proc.stderr).text(),
+		proc.exited,
+	])
 	if (code !== 0) throw new Error(`wrk exited with ${code}: ${err || out}`)
 	return parseWrk(out)
 }

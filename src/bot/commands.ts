@@ -84,8 +84,7 @@ export function formatConfig(guild: GuildDto, github: GithubConfigDto, forum: Fo
  */
 export function formatPing(gatewayMs: number, apiMs: number | undefined, reference?: string): string {
 	const gateway = gatewayMs >= 0 ? `${Math.round(gatewayMs)} ms` : 'not measured yet'
-	const api =
-		apiMs === undefined ? `unreachable (reference \`${reference ?? 'unknown'}\`)` : `${Math.round(apiMs)} ms`
+	const api = apiMs === undefined ? `unreachable (reference \`${reference ?? 'unknown'}\`)` : `${Math.round(apiMs)} ms`
 	return `Pong! Discord gateway: ${gateway} · Byte API round trip: ${api}`
 }
 

@@ -47,7 +47,10 @@ export function startMetricsServer(options: MetricsServerOptions) {
 					return json({ status: 'ok' })
 				case '/health/ready': {
 					const ready = options.isReady?.() ?? true
-					return json({ status: ready ? 'ok' : 'unavailable', discord: ready ? 'ready' : 'not ready' }, ready ? 200 : 503)
+					return json(
+						{ status: ready ? 'ok' : 'unavailable', discord: ready ? 'ready' : 'not ready' },
+						ready ? 200 : 503,
+					)
 				}
 				default:
 					return error(404, 'NOT_FOUND', `No route for ${pathname}`)

@@ -10,7 +10,10 @@ const MAX_LOGGED_SQL = 2000
  * Drizzle's logger counts `db_queries_total` and writes a debug line with the SQL text
  * (never the parameter values); the driver hook times every statement and counts errors.
  */
-export function databaseObservers(metrics: ApiMetrics, logger: LogLayer): Pick<DatabaseOptions, 'logQuery' | 'observeDriver'> {
+export function databaseObservers(
+	metrics: ApiMetrics,
+	logger: LogLayer,
+): Pick<DatabaseOptions, 'logQuery' | 'observeDriver'> {
 	return {
 		logQuery(query) {
 			const operation = queryOperation(query)
@@ -24,7 +27,10 @@ export function databaseObservers(metrics: ApiMetrics, logger: LogLayer): Pick<D
 			if (error) {
 				metrics.dbErrors.labels(operation).inc()
 				if (logger.isLevelEnabled('debug'))
-					logger.withError(error as Error).withMetadata({ operation, duration_ms: seconds * 1000 }).debug('Query failed')
+					logger
+						.withError(error as Error)
+						.withMetadata({ operation, duration_ms: seconds * 1000 })
+						.debug('Query failed')
 			}
 		},
 	}

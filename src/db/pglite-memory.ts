@@ -20,7 +20,9 @@ export function snapshotPath(env: Record<string, string | undefined> = process.e
 	try {
 		const base = env.XDG_CACHE_HOME || join(homedir(), '.cache')
 		const entry = Bun.resolveSync('@electric-sql/pglite', import.meta.dir)
-		const { version } = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }
+		const { version } = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as {
+			version: string
+		}
 		return join(base, 'byte', `pglite-${version}-initdb.tar.gz`)
 	} catch {
 		return undefined

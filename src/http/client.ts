@@ -225,7 +225,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
 				if (response.ok) {
 					const parsed = parseJson(text)
-					if (!parsed.ok) throw new ApiBadResponseError(`${what}: invalid JSON in a ${label}`, { ...details, body: text })
+					if (!parsed.ok)
+						throw new ApiBadResponseError(`${what}: invalid JSON in a ${label}`, { ...details, body: text })
 					return { ...info, conflictOnRetry: false as const, body: parsed.value }
 				}
 				if (response.status === 409 && opts.conflictMeansSuccessOnRetry && attempt > 1) {

@@ -11,4 +11,3 @@ export const ErrorBody = t.Object(
 	},
 	{ title: 'Error' },
 )
-

@@ -35,7 +35,8 @@ export function classifyError(code: unknown, error: unknown): { status: number; 
 	if (error instanceof AppError) return { status: error.status, code: error.code, message: error.message }
 	// The parser wraps whatever stopped it; a body cut off at the limit is a 413, not a 400.
 	const cause = (error as { cause?: unknown } | null)?.cause
-	if (code === 'PARSE' && cause instanceof AppError) return { status: cause.status, code: cause.code, message: cause.message }
+	if (code === 'PARSE' && cause instanceof AppError)
+		return { status: cause.status, code: cause.code, message: cause.message }
 	switch (code) {
 		case 'VALIDATION':
 			return { status: 422, code: 'VALIDATION_FAILED', message: describeValidation(error) }

@@ -13,7 +13,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
  * request (route, user) without re-entering the storage.
  */
 export interface RequestContext {
-  correlationId: string
+	correlationId: string
 }
 
 /** The one storage for the process. Exported so tests can inspect it. */
@@ -21,12 +21,12 @@ export const requestContext = new AsyncLocalStorage<RequestContext>()
 
 /** The correlation ID of the request/event being handled, if any. */
 export function currentCorrelationId(): string | undefined {
-  return requestContext.getStore()?.correlationId
+	return requestContext.getStore()?.correlationId
 }
 
 /** The whole context of the request/event being handled, if any. */
 export function currentContext(): RequestContext | undefined {
-  return requestContext.getStore()
+	return requestContext.getStore()
 }
 
 /**
@@ -36,7 +36,7 @@ export function currentContext(): RequestContext | undefined {
  * (bot event handlers, jobs, tests).
  */
 export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
-  return requestContext.run(ctx, fn)
+	return requestContext.run(ctx, fn)
 }
 
 /**
@@ -52,5 +52,5 @@ export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
  * callback can be wrapped.
  */
 export function enterContext(ctx: RequestContext): void {
-  requestContext.enterWith(ctx)
+	requestContext.enterWith(ctx)
 }

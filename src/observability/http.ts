@@ -112,7 +112,10 @@ export function requestObservability(options: RequestObservabilityOptions) {
 				duration_ms: Math.round(seconds * 1e6) / 1000,
 			}
 			if (level === 'error')
-				logger.withMetadata(fields).withError(state.error ?? new Error(`HTTP ${status}`)).error('Request failed')
+				logger
+					.withMetadata(fields)
+					.withError(state.error ?? new Error(`HTTP ${status}`))
+					.error('Request failed')
 			else writeLine(level, 'Request completed', fields)
 		} catch {
 			// Recording must never fail a request, nor throw out of a microtask.
@@ -121,49 +124,51 @@ export function requestObservability(options: RequestObservabilityOptions) {
 
 	const recordLater = (state: RequestState) => () => recordRequest(state)
 
-	return new Elysia({ name: 'byte.request-observability' })
-		.decorate('correlationId', '')
-		.onRequest(function observeRequest(ctx) {
-			const inbound = ctx.request.headers.get(CORRELATION_HEADER)
-			// Inline rather than resolveCorrelationId(): no result object per request.
-			const id = inbound !== null && isValidCorrelationId(inbound) ? inbound : crypto.randomUUID()
-			const state: RequestState = { correlationId: id, start: clock(), error: undefined, finishing: false }
-			;(ctx as unknown as WithState)[STATE] = state
-			;(ctx as unknown as WithState).correlationId = id
-			ctx.set.headers[CORRELATION_HEADER] = id
-			ctx.set.headers['access-control-expose-headers'] = EXPOSE_HEADERS
-			enterContext(state)
-			if (recordMetrics) inFlight.inc()
-			if (inbound !== null && id !== inbound)
-				logger.withMetadata({ rejected_length: inbound.length }).warn('Invalid X-Correlation-ID replaced')
-			const length = ctx.request.headers.get('content-length')
-			if (length !== null && Number(length) > bodyLimit) throw payloadTooLarge(bodyLimit)
-			// Elysia's parser reads `ctx.request` later, so a counted copy takes its place.
-			if (length === null && hasUndeclaredBody(ctx.request)) ctx.request = limitBody(ctx.request, bodyLimit)
-		})
-		.onError(function renderError(ctx) {
-			const state = (ctx as unknown as WithState)[STATE]
-			if (state) state.error = ctx.error
-			return toErrorResponse(ctx.code, ctx.error, state?.correlationId ?? '', ctx.set)
-		})
-		// Hands the value back unchanged: Elysia's global error handler (unknown routes,
-		// errors thrown in onRequest) sends whatever a mapResponse hook returns, even
-		// undefined, while the other paths keep their value when the hook returns undefined.
-		.mapResponse(function completeRequest(ctx) {
-			const value = ctx.responseValue
-			const state = (ctx as unknown as WithState)[STATE]
-			if (state !== undefined) {
-				state.response = value
-				if (!state.finishing) {
-					state.finishing = true
-					state.request = ctx.request
-					state.route = ctx.route
-					state.set = ctx.set
-					queueMicrotask(recordLater(state))
+	return (
+		new Elysia({ name: 'byte.request-observability' })
+			.decorate('correlationId', '')
+			.onRequest(function observeRequest(ctx) {
+				const inbound = ctx.request.headers.get(CORRELATION_HEADER)
+				// Inline rather than resolveCorrelationId(): no result object per request.
+				const id = inbound !== null && isValidCorrelationId(inbound) ? inbound : crypto.randomUUID()
+				const state: RequestState = { correlationId: id, start: clock(), error: undefined, finishing: false }
+				;(ctx as unknown as WithState)[STATE] = state
+				;(ctx as unknown as WithState).correlationId = id
+				ctx.set.headers[CORRELATION_HEADER] = id
+				ctx.set.headers['access-control-expose-headers'] = EXPOSE_HEADERS
+				enterContext(state)
+				if (recordMetrics) inFlight.inc()
+				if (inbound !== null && id !== inbound)
+					logger.withMetadata({ rejected_length: inbound.length }).warn('Invalid X-Correlation-ID replaced')
+				const length = ctx.request.headers.get('content-length')
+				if (length !== null && Number(length) > bodyLimit) throw payloadTooLarge(bodyLimit)
+				// Elysia's parser reads `ctx.request` later, so a counted copy takes its place.
+				if (length === null && hasUndeclaredBody(ctx.request)) ctx.request = limitBody(ctx.request, bodyLimit)
+			})
+			.onError(function renderError(ctx) {
+				const state = (ctx as unknown as WithState)[STATE]
+				if (state) state.error = ctx.error
+				return toErrorResponse(ctx.code, ctx.error, state?.correlationId ?? '', ctx.set)
+			})
+			// Hands the value back unchanged: Elysia's global error handler (unknown routes,
+			// errors thrown in onRequest) sends whatever a mapResponse hook returns, even
+			// undefined, while the other paths keep their value when the hook returns undefined.
+			.mapResponse(function completeRequest(ctx) {
+				const value = ctx.responseValue
+				const state = (ctx as unknown as WithState)[STATE]
+				if (state !== undefined) {
+					state.response = value
+					if (!state.finishing) {
+						state.finishing = true
+						state.request = ctx.request
+						state.route = ctx.route
+						state.set = ctx.set
+						queueMicrotask(recordLater(state))
+					}
 				}
-			}
-			// Elysia types hooks as returning a Response; any value passes through as is.
-			return value as Response | undefined
-		})
-		.as('global')
+				// Elysia types hooks as returning a Response; any value passes through as is.
+				return value as Response | undefined
+			})
+			.as('global')
+	)
 }

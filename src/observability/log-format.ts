@@ -19,39 +19,39 @@ export type LevelName = 'debug' | 'info' | 'warning' | 'error' | 'critical'
 
 /** LogLayer's level names mapped onto ours; trace has no level of its own. */
 export const LEVEL_NAMES: Readonly<Record<string, LevelName>> = {
-  trace: 'debug',
-  debug: 'debug',
-  info: 'info',
-  warn: 'warning',
-  error: 'error',
-  fatal: 'critical',
+	trace: 'debug',
+	debug: 'debug',
+	info: 'info',
+	warn: 'warning',
+	error: 'error',
+	fatal: 'critical',
 }
 
 /** Renders lines for one output format. Implementations never see a sink. */
 export interface LineFormat {
-  /** Pre-renders a logger name once per logger, so lines reuse it. */
-  prepareName(name: string): string
-  /** One complete line, newline included. May throw; the caller falls back. */
-  line(
-    time: number,
-    level: string,
-    name: string,
-    correlationId: string | undefined,
-    messages: readonly unknown[],
-    data: Record<string, unknown> | undefined,
-  ): string
-  /** A minimal line saying formatting failed. Never throws. */
-  fallback(time: number, level: string, name: string, correlationId: string | undefined, error: unknown): string
+	/** Pre-renders a logger name once per logger, so lines reuse it. */
+	prepareName(name: string): string
+	/** One complete line, newline included. May throw; the caller falls back. */
+	line(
+		time: number,
+		level: string,
+		name: string,
+		correlationId: string | undefined,
+		messages: readonly unknown[],
+		data: Record<string, unknown> | undefined,
+	): string
+	/** A minimal line saying formatting failed. Never throws. */
+	fallback(time: number, level: string, name: string, correlationId: string | undefined, error: unknown): string
 }
 
 // ---------------------------------------------------------------- keys
 
 interface FieldKey {
-  /** snake_case, renamed if it would clash with our own fields. */
-  name: string
-  /** The same, escaped for a terminal. */
-  pretty: string
-  sensitive: boolean
+	/** snake_case, renamed if it would clash with our own fields. */
+	name: string
+	/** The same, escaped for a terminal. */
+	pretty: string
+	sensitive: boolean
 }
 
 // Our own fields keep their place and meaning: a user field with the same name
@@ -64,41 +64,41 @@ const keyCache = new Map<string, FieldKey>()
 
 /** `guildId` → `guild_id`, `HTTPStatus` → `http_status`, `X-Request-ID` → `x_request_id`. */
 export function toSnakeCase(key: string): string {
-  if (/^[a-z0-9_]*$/.test(key)) return key
-  return key
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[-.\s]+/g, '_')
-    .toLowerCase()
+	if (/^[a-z0-9_]*$/.test(key)) return key
+	return key
+		.replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+		.replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+		.replace(/[-.\s]+/g, '_')
+		.toLowerCase()
 }
 
 // Keys repeat on every line, so the conversion is cached; bounded because keys
 // can come from data.
 function fieldKey(key: string): FieldKey {
-  let cached = keyCache.get(key)
-  if (cached === undefined) {
-    let name = toSnakeCase(key)
-    if (RESERVED.has(name) || INTEGER_LIKE.test(name)) name = `field_${name}`
-    cached = { name, pretty: escapeText(name), sensitive: isSensitiveKey(key) }
-    if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear()
-    keyCache.set(key, cached)
-  }
-  return cached
+	let cached = keyCache.get(key)
+	if (cached === undefined) {
+		let name = toSnakeCase(key)
+		if (RESERVED.has(name) || INTEGER_LIKE.test(name)) name = `field_${name}`
+		cached = { name, pretty: escapeText(name), sensitive: isSensitiveKey(key) }
+		if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear()
+		keyCache.set(key, cached)
+	}
+	return cached
 }
 
 // ---------------------------------------------------------------- text
 
 function eventText(messages: readonly unknown[]): string {
-  if (messages.length === 1) {
-    const only = messages[0]
-    return typeof only === 'string' ? only : String(only)
-  }
-  let out = ''
-  for (let i = 0; i < messages.length; i++) {
-    if (i > 0) out += ' '
-    out += String(messages[i])
-  }
-  return out
+	if (messages.length === 1) {
+		const only = messages[0]
+		return typeof only === 'string' ? only : String(only)
+	}
+	let out = ''
+	for (let i = 0; i < messages.length; i++) {
+		if (i > 0) out += ' '
+		out += String(messages[i])
+	}
+	return out
 }
 
 // C0 controls (newline, ESC…), DEL, C1 controls (0x9b is a one-byte CSI on some
@@ -111,12 +111,12 @@ const UNSAFE_IN_JSON_ALL = /[\u007f-\u009f\u2028\u2029]/g
 const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
 
 function unicodeEscape(ch: string): string {
-  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`
+	return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`
 }
 
 /** Makes text inert on a terminal: control characters become visible escapes. */
 export function escapeText(text: string): string {
-  return text.replace(UNSAFE_TEXT, (ch) => SHORT_ESCAPES[ch] ?? unicodeEscape(ch))
+	return text.replace(UNSAFE_TEXT, (ch) => SHORT_ESCAPES[ch] ?? unicodeEscape(ch))
 }
 
 // ---------------------------------------------------------------- time
@@ -132,111 +132,111 @@ let isoLast = ''
  * millisecond, so the last result is reused and the date part cached per second.
  */
 export function isoTimestamp(ms: number): string {
-  // A broken clock must not break logging.
-  const t = ms >= 0 && ms < MAX_DATE_MS ? Math.floor(ms) : Date.now()
-  if (t === isoLastMs) return isoLast
-  const second = Math.floor(t / 1000)
-  if (second !== isoSecond) {
-    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20)
-    isoSecond = second
-  }
-  const milli = t - second * 1000
-  isoLastMs = t
-  isoLast = `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`
-  return isoLast
+	// A broken clock must not break logging.
+	const t = ms >= 0 && ms < MAX_DATE_MS ? Math.floor(ms) : Date.now()
+	if (t === isoLastMs) return isoLast
+	const second = Math.floor(t / 1000)
+	if (second !== isoSecond) {
+		isoPrefix = new Date(second * 1000).toISOString().slice(0, 20)
+		isoSecond = second
+	}
+	const milli = t - second * 1000
+	isoLastMs = t
+	isoLast = `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`
+	return isoLast
 }
 
 let clockSecond = Number.NaN
 let clockPrefix = ''
 
 function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n)
+	return n < 10 ? `0${n}` : String(n)
 }
 
 /** Local wall-clock `HH:MM:SS.mmm` for the terminal. */
 function localClock(ms: number): string {
-  const t = ms >= 0 && ms < MAX_DATE_MS ? Math.floor(ms) : Date.now()
-  const second = Math.floor(t / 1000)
-  if (second !== clockSecond) {
-    const d = new Date(second * 1000)
-    clockPrefix = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.`
-    clockSecond = second
-  }
-  const milli = t - second * 1000
-  return `${clockPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`
+	const t = ms >= 0 && ms < MAX_DATE_MS ? Math.floor(ms) : Date.now()
+	const second = Math.floor(t / 1000)
+	if (second !== clockSecond) {
+		const d = new Date(second * 1000)
+		clockPrefix = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.`
+		clockSecond = second
+	}
+	const milli = t - second * 1000
+	return `${clockPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`
 }
 
 // ---------------------------------------------------------------- json
 
 function addFields(entry: Record<string, unknown>, data: Record<string, unknown>): void {
-  for (const key in data) {
-    const value = data[key]
-    let safe: unknown
-    switch (typeof value) {
-      case 'string':
-        safe = redactString(value)
-        break
-      case 'number':
-      case 'boolean':
-        safe = value
-        break
-      case 'bigint':
-        safe = String(value)
-        break
-      case 'object':
-        safe = value === null ? null : sanitize(value)
-        break
-      default:
-        continue // undefined, functions, symbols
-    }
-    const field = fieldKey(key)
-    entry[field.name] = field.sensitive ? REDACTED : safe
-  }
+	for (const key in data) {
+		const value = data[key]
+		let safe: unknown
+		switch (typeof value) {
+			case 'string':
+				safe = redactString(value)
+				break
+			case 'number':
+			case 'boolean':
+				safe = value
+				break
+			case 'bigint':
+				safe = String(value)
+				break
+			case 'object':
+				safe = value === null ? null : sanitize(value)
+				break
+			default:
+				continue // undefined, functions, symbols
+		}
+		const field = fieldKey(key)
+		entry[field.name] = field.sensitive ? REDACTED : safe
+	}
 }
 
 function finishJson(entry: Record<string, unknown>): string {
-  const json = JSON.stringify(entry)
-  return `${UNSAFE_IN_JSON.test(json) ? json.replace(UNSAFE_IN_JSON_ALL, unicodeEscape) : json}\n`
+	const json = JSON.stringify(entry)
+	return `${UNSAFE_IN_JSON.test(json) ? json.replace(UNSAFE_IN_JSON_ALL, unicodeEscape) : json}\n`
 }
 
 /** One JSON object per line: timestamp, level, logger, correlation_id, event, then fields. */
 export const jsonFormat: LineFormat = {
-  prepareName: (name) => name,
-  line(time, level, name, correlationId, messages, data) {
-    const timestamp = isoTimestamp(time)
-    const levelName = LEVEL_NAMES[level] ?? 'info'
-    const event = redactString(eventText(messages))
-    // Two literal shapes rather than a conditional insert keep the key order
-    // fixed and let the engine reuse the object layout.
-    const entry: Record<string, unknown> =
-      correlationId === undefined
-        ? { timestamp, level: levelName, logger: name, event }
-        : { timestamp, level: levelName, logger: name, correlation_id: correlationId, event }
-    if (data !== undefined) addFields(entry, data)
-    return finishJson(entry)
-  },
-  fallback(time, level, name, correlationId, error) {
-    try {
-      const entry: Record<string, unknown> = { timestamp: isoTimestamp(time), level: LEVEL_NAMES[level] ?? 'error' }
-      entry.logger = name
-      if (correlationId !== undefined) entry.correlation_id = correlationId
-      entry.event = 'log line could not be formatted'
-      entry.format_error = redactString(error instanceof Error ? error.message : String(error))
-      return finishJson(entry)
-    } catch {
-      return '{"level":"error","event":"log line could not be formatted"}\n'
-    }
-  },
+	prepareName: (name) => name,
+	line(time, level, name, correlationId, messages, data) {
+		const timestamp = isoTimestamp(time)
+		const levelName = LEVEL_NAMES[level] ?? 'info'
+		const event = redactString(eventText(messages))
+		// Two literal shapes rather than a conditional insert keep the key order
+		// fixed and let the engine reuse the object layout.
+		const entry: Record<string, unknown> =
+			correlationId === undefined
+				? { timestamp, level: levelName, logger: name, event }
+				: { timestamp, level: levelName, logger: name, correlation_id: correlationId, event }
+		if (data !== undefined) addFields(entry, data)
+		return finishJson(entry)
+	},
+	fallback(time, level, name, correlationId, error) {
+		try {
+			const entry: Record<string, unknown> = { timestamp: isoTimestamp(time), level: LEVEL_NAMES[level] ?? 'error' }
+			entry.logger = name
+			if (correlationId !== undefined) entry.correlation_id = correlationId
+			entry.event = 'log line could not be formatted'
+			entry.format_error = redactString(error instanceof Error ? error.message : String(error))
+			return finishJson(entry)
+		} catch {
+			return '{"level":"error","event":"log line could not be formatted"}\n'
+		}
+	},
 }
 
 // ---------------------------------------------------------------- pretty
 
 const PRETTY_LABEL: Readonly<Record<LevelName, readonly [string, string]>> = {
-  debug: ['DEBUG   ', '\x1b[90m'],
-  info: ['INFO    ', '\x1b[32m'],
-  warning: ['WARNING ', '\x1b[33m'],
-  error: ['ERROR   ', '\x1b[31m'],
-  critical: ['CRITICAL', '\x1b[1;41;97m'],
+	debug: ['DEBUG   ', '\x1b[90m'],
+	info: ['INFO    ', '\x1b[32m'],
+	warning: ['WARNING ', '\x1b[33m'],
+	error: ['ERROR   ', '\x1b[31m'],
+	critical: ['CRITICAL', '\x1b[1;41;97m'],
 }
 const RESET = '\x1b[0m'
 const DIM = '\x1b[2m'
@@ -244,37 +244,39 @@ const CYAN = '\x1b[36m'
 const BARE_VALUE = /^[^\s"'=\\\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/
 
 function prettyValue(value: unknown): string | undefined {
-  switch (typeof value) {
-    case 'string': {
-      const text = redactString(value)
-      return BARE_VALUE.test(text) ? text : escapeText(JSON.stringify(text))
-    }
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return String(value)
-    case 'object': {
-      const json = JSON.stringify(sanitize(value))
-      return json === undefined ? undefined : escapeText(json)
-    }
-    default:
-      return undefined
-  }
+	switch (typeof value) {
+		case 'string': {
+			const text = redactString(value)
+			return BARE_VALUE.test(text) ? text : escapeText(JSON.stringify(text))
+		}
+		case 'number':
+		case 'boolean':
+		case 'bigint':
+			return String(value)
+		case 'object': {
+			const json = JSON.stringify(sanitize(value))
+			return json === undefined ? undefined : escapeText(json)
+		}
+		default:
+			return undefined
+	}
 }
 
 function errorBlock(err: SerializedError, indent: string): string {
-  const body = redactString(err.stack ?? `${err.name}: ${err.message}`)
-  let out = ''
-  for (const line of body.split(/\r\n|\r|\n/)) out += `${indent}${escapeText(line)}\n`
-  if (err.cause !== undefined) out += nestedBlock('Caused by:', err.cause, indent)
-  for (const inner of err.errors ?? []) out += nestedBlock('Including:', inner, indent)
-  return out
+	const body = redactString(err.stack ?? `${err.name}: ${err.message}`)
+	let out = ''
+	for (const line of body.split(/\r\n|\r|\n/)) out += `${indent}${escapeText(line)}\n`
+	if (err.cause !== undefined) out += nestedBlock('Caused by:', err.cause, indent)
+	for (const inner of err.errors ?? []) out += nestedBlock('Including:', inner, indent)
+	return out
 }
 
 function nestedBlock(title: string, value: unknown, indent: string): string {
-  const inner = `${indent}  `
-  const body = isErrorLike(value) ? errorBlock(value as SerializedError, inner) : `${inner}${prettyValue(value) ?? ''}\n`
-  return `${indent}${title}\n${body}`
+	const inner = `${indent}  `
+	const body = isErrorLike(value)
+		? errorBlock(value as SerializedError, inner)
+		: `${inner}${prettyValue(value) ?? ''}\n`
+	return `${indent}${title}\n${body}`
 }
 
 /**
@@ -284,42 +286,42 @@ function nestedBlock(title: string, value: unknown, indent: string): string {
  * escape sequences; continuation lines always start with whitespace.
  */
 export function prettyFormat(color: boolean): LineFormat {
-  const paint = (code: string, text: string) => (color ? code + text + RESET : text)
-  const label = (level: string) => {
-    const [text, code] = PRETTY_LABEL[LEVEL_NAMES[level] ?? 'info']
-    return paint(code, text)
-  }
-  return {
-    prepareName: (name) => paint(CYAN, escapeText(name)),
-    line(time, level, name, correlationId, messages, data) {
-      let out = `${paint(DIM, localClock(time))} ${label(level)} ${name}`
-      if (correlationId !== undefined) out += ` ${paint(DIM, `[${escapeText(correlationId)}]`)}`
-      out += ` ${escapeText(redactString(eventText(messages)))}`
-      let below = ''
-      if (data !== undefined) {
-        for (const key in data) {
-          const value = data[key]
-          const field = fieldKey(key)
-          let text: string | undefined
-          if (field.sensitive) text = REDACTED
-          else if (isErrorLike(value)) {
-            const err = sanitize(value) as SerializedError
-            text = prettyValue(`${err.name}: ${err.message}`)
-            below += errorBlock(err, '    ')
-          } else text = prettyValue(value)
-          if (text !== undefined) out += ` ${paint(DIM, `${field.pretty}=`)}${text}`
-        }
-      }
-      return `${out}\n${below}`
-    },
-    fallback(time, level, name, correlationId, error) {
-      try {
-        const cid = correlationId === undefined ? '' : ` [${escapeText(correlationId)}]`
-        const reason = escapeText(redactString(error instanceof Error ? error.message : String(error)))
-        return `${localClock(time)} ${label(level)} ${name}${cid} log line could not be formatted: ${reason}\n`
-      } catch {
-        return 'ERROR    log line could not be formatted\n'
-      }
-    },
-  }
+	const paint = (code: string, text: string) => (color ? code + text + RESET : text)
+	const label = (level: string) => {
+		const [text, code] = PRETTY_LABEL[LEVEL_NAMES[level] ?? 'info']
+		return paint(code, text)
+	}
+	return {
+		prepareName: (name) => paint(CYAN, escapeText(name)),
+		line(time, level, name, correlationId, messages, data) {
+			let out = `${paint(DIM, localClock(time))} ${label(level)} ${name}`
+			if (correlationId !== undefined) out += ` ${paint(DIM, `[${escapeText(correlationId)}]`)}`
+			out += ` ${escapeText(redactString(eventText(messages)))}`
+			let below = ''
+			if (data !== undefined) {
+				for (const key in data) {
+					const value = data[key]
+					const field = fieldKey(key)
+					let text: string | undefined
+					if (field.sensitive) text = REDACTED
+					else if (isErrorLike(value)) {
+						const err = sanitize(value) as SerializedError
+						text = prettyValue(`${err.name}: ${err.message}`)
+						below += errorBlock(err, '    ')
+					} else text = prettyValue(value)
+					if (text !== undefined) out += ` ${paint(DIM, `${field.pretty}=`)}${text}`
+				}
+			}
+			return `${out}\n${below}`
+		},
+		fallback(time, level, name, correlationId, error) {
+			try {
+				const cid = correlationId === undefined ? '' : ` [${escapeText(correlationId)}]`
+				const reason = escapeText(redactString(error instanceof Error ? error.message : String(error)))
+				return `${localClock(time)} ${label(level)} ${name}${cid} log line could not be formatted: ${reason}\n`
+			} catch {
+				return 'ERROR    log line could not be formatted\n'
+			}
+		},
+	}
 }

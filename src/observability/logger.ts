@@ -16,25 +16,25 @@ export type { LevelName } from './log-format'
 
 /** Where finished lines go. Each `write` receives whole lines ending in `\n`. */
 export interface LineSink {
-  write(chunk: string): void
-  /** Pushes buffered lines out; the promise (if any) settles once they are written. */
-  flush(): void | Promise<void>
+	write(chunk: string): void
+	/** Pushes buffered lines out; the promise (if any) settles once they are written. */
+	flush(): void | Promise<void>
 }
 
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
-  /** `json`: one JSON object per line, for machines. `pretty`: for people at a terminal. Default `json`. */
-  format?: 'json' | 'pretty'
-  /** Lines below this level are dropped before any formatting. Default `info`. */
-  level?: LevelName
-  /** Where lines go. Default: the process-wide stdout sink ({@link stdoutSink}). */
-  sink?: LineSink
-  /** Milliseconds since the epoch for `timestamp`. Default `Date.now`. */
-  clock?: () => number
-  /** `logger` field of lines written by the root logger itself. Default `byte`. */
-  name?: string
-  /** ANSI colours in `pretty` format. Default: on unless `NO_COLOR` is set. */
-  color?: boolean
+	/** `json`: one JSON object per line, for machines. `pretty`: for people at a terminal. Default `json`. */
+	format?: 'json' | 'pretty'
+	/** Lines below this level are dropped before any formatting. Default `info`. */
+	level?: LevelName
+	/** Where lines go. Default: the process-wide stdout sink ({@link stdoutSink}). */
+	sink?: LineSink
+	/** Milliseconds since the epoch for `timestamp`. Default `Date.now`. */
+	clock?: () => number
+	/** `logger` field of lines written by the root logger itself. Default `byte`. */
+	name?: string
+	/** ANSI colours in `pretty` format. Default: on unless `NO_COLOR` is set. */
+	color?: boolean
 }
 
 const FORMATS = new Set(['json', 'pretty'])
@@ -42,18 +42,18 @@ const FORMATS = new Set(['json', 'pretty'])
 // Ours → LogLayer's. `debug` opens `trace` too: trace lines are written as
 // debug, so closing it separately would hide them at every level.
 const TO_LOGLAYER: Readonly<Record<LevelName, LogLevelType>> = {
-  debug: 'trace',
-  info: 'info',
-  warning: 'warn',
-  error: 'error',
-  critical: 'fatal',
+	debug: 'trace',
+	info: 'info',
+	warning: 'warn',
+	error: 'error',
+	critical: 'fatal',
 }
 
 /** Process-wide output shared by a root logger and all of its children. */
 interface Output {
-  readonly sink: LineSink
-  readonly format: LineFormat
-  readonly clock: () => number
+	readonly sink: LineSink
+	readonly format: LineFormat
+	readonly clock: () => number
 }
 
 const NO_MESSAGES: never[] = []
@@ -63,51 +63,51 @@ const NO_MESSAGES: never[] = []
  * the `logger` field is rendered once, not per line.
  */
 class LineTransport extends LoggerlessTransport {
-  private readonly rendered: string
+	private readonly rendered: string
 
-  constructor(
-    readonly output: Output,
-    /** Full dotted name, e.g. `api.guilds.service`. */
-    readonly loggerName: string,
-    /** Root names label the root's own lines but do not prefix its children. */
-    readonly isRoot: boolean,
-  ) {
-    super({ id: 'byte-lines' })
-    this.rendered = output.format.prepareName(loggerName)
-  }
+	constructor(
+		readonly output: Output,
+		/** Full dotted name, e.g. `api.guilds.service`. */
+		readonly loggerName: string,
+		/** Root names label the root's own lines but do not prefix its children. */
+		readonly isRoot: boolean,
+	) {
+		super({ id: 'byte-lines' })
+		this.rendered = output.format.prepareName(loggerName)
+	}
 
-  /** A transport for a child logger named `name` below this one. */
-  named(name: string): LineTransport {
-    return new LineTransport(this.output, this.isRoot ? name : `${this.loggerName}.${name}`, false)
-  }
+	/** A transport for a child logger named `name` below this one. */
+	named(name: string): LineTransport {
+		return new LineTransport(this.output, this.isRoot ? name : `${this.loggerName}.${name}`, false)
+	}
 
-  // A log call must never throw: formatting failures become a fallback line,
-  // sink failures are dropped (there is nowhere left to report them).
-  shipToLogger(params: LogLayerTransportParams): never[] {
-    const { sink, format, clock } = this.output
-    let time = Number.NaN
-    let correlationId: string | undefined
-    let line: string
-    try {
-      correlationId = currentCorrelationId()
-      time = clock()
-      line = format.line(time, params.logLevel, this.rendered, correlationId, params.messages, params.data)
-    } catch (error) {
-      line = format.fallback(time, params.logLevel, this.rendered, correlationId, error)
-    }
-    try {
-      sink.write(line)
-    } catch {
-      // stdout closed or sink broken
-    }
-    return NO_MESSAGES
-  }
+	// A log call must never throw: formatting failures become a fallback line,
+	// sink failures are dropped (there is nowhere left to report them).
+	shipToLogger(params: LogLayerTransportParams): never[] {
+		const { sink, format, clock } = this.output
+		let time = Number.NaN
+		let correlationId: string | undefined
+		let line: string
+		try {
+			correlationId = currentCorrelationId()
+			time = clock()
+			line = format.line(time, params.logLevel, this.rendered, correlationId, params.messages, params.data)
+		} catch (error) {
+			line = format.fallback(time, params.logLevel, this.rendered, correlationId, error)
+		}
+		try {
+			sink.write(line)
+		} catch {
+			// stdout closed or sink broken
+		}
+		return NO_MESSAGES
+	}
 }
 
 function lineTransportOf(logger: LogLayer): LineTransport | undefined {
-  const configured = logger.getConfig().transport
-  const list = Array.isArray(configured) ? configured : [configured]
-  return list.find((t): t is LineTransport => t instanceof LineTransport)
+	const configured = logger.getConfig().transport
+	const list = Array.isArray(configured) ? configured : [configured]
+	return list.find((t): t is LineTransport => t instanceof LineTransport)
 }
 
 /**
@@ -127,30 +127,30 @@ function lineTransportOf(logger: LogLayer): LineTransport | undefined {
  * guard hot debug lines with `if (log.isLevelEnabled('debug'))`.
  */
 export function createLogger(options: LoggerOptions = {}): LogLayer {
-  const format = options.format ?? 'json'
-  if (!FORMATS.has(format)) throw new TypeError(`Unknown log format "${format}" (expected json or pretty)`)
-  const level = options.level ?? 'info'
-  if (!Object.hasOwn(TO_LOGLAYER, level)) {
-    throw new TypeError(`Unknown log level "${level}" (expected debug, info, warning, error or critical)`)
-  }
-  const color = options.color ?? !process.env.NO_COLOR
-  const output: Output = {
-    sink: options.sink ?? stdoutSink(),
-    format: format === 'pretty' ? prettyFormat(color) : jsonFormat,
-    clock: options.clock ?? Date.now,
-  }
-  const logger = new LogLayer({
-    transport: new LineTransport(output, options.name ?? 'byte', true),
-    // LogLayer passes errors through untouched unless given a serializer.
-    errorSerializer: serializeError,
-    errorFieldName: 'error',
-    // errorOnly(err) then reads as `event: err.message` instead of an empty event.
-    copyMsgOnOnlyError: true,
-  })
-  // LogLayer checks the level before building anything, so a disabled
-  // `log.debug(...)` costs one property lookup.
-  logger.setLevel(TO_LOGLAYER[level])
-  return logger
+	const format = options.format ?? 'json'
+	if (!FORMATS.has(format)) throw new TypeError(`Unknown log format "${format}" (expected json or pretty)`)
+	const level = options.level ?? 'info'
+	if (!Object.hasOwn(TO_LOGLAYER, level)) {
+		throw new TypeError(`Unknown log level "${level}" (expected debug, info, warning, error or critical)`)
+	}
+	const color = options.color ?? !process.env.NO_COLOR
+	const output: Output = {
+		sink: options.sink ?? stdoutSink(),
+		format: format === 'pretty' ? prettyFormat(color) : jsonFormat,
+		clock: options.clock ?? Date.now,
+	}
+	const logger = new LogLayer({
+		transport: new LineTransport(output, options.name ?? 'byte', true),
+		// LogLayer passes errors through untouched unless given a serializer.
+		errorSerializer: serializeError,
+		errorFieldName: 'error',
+		// errorOnly(err) then reads as `event: err.message` instead of an empty event.
+		copyMsgOnOnlyError: true,
+	})
+	// LogLayer checks the level before building anything, so a disabled
+	// `log.debug(...)` costs one property lookup.
+	logger.setLevel(TO_LOGLAYER[level])
+	return logger
 }
 
 /**
@@ -165,13 +165,13 @@ export function createLogger(options: LoggerOptions = {}): LogLayer {
  * per-request data, which belongs in the request context (./context).
  */
 export function loggerFor(parent: LogLayer, name: string): LogLayer {
-  const transport = lineTransportOf(parent)
-  if (!transport) throw new TypeError('loggerFor() needs a logger made by createLogger()')
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError('Logger name must be a non-empty string')
-  const child = parent.child()
-  child.withFreshTransports(transport.named(name))
-  child.withLogLevelManager(parent.getLogLevelManager())
-  return child
+	const transport = lineTransportOf(parent)
+	if (!transport) throw new TypeError('loggerFor() needs a logger made by createLogger()')
+	if (typeof name !== 'string' || name.length === 0) throw new TypeError('Logger name must be a non-empty string')
+	const child = parent.child()
+	child.withFreshTransports(transport.named(name))
+	child.withLogLevelManager(parent.getLogLevelManager())
+	return child
 }
 
 /** Writes one line: `event` with `fields` at `level`, exactly as `withMetadata(fields)` would. */
@@ -179,15 +179,15 @@ export type LineWriter = (level: LevelName, event: string, fields: Record<string
 
 // The LogLayer method each of our levels is written with (`TO_LOGLAYER` is for thresholds).
 const LEVEL_METHODS = {
-  debug: 'debug',
-  info: 'info',
-  warning: 'warn',
-  error: 'error',
-  critical: 'fatal',
+	debug: 'debug',
+	info: 'info',
+	warning: 'warn',
+	error: 'error',
+	critical: 'fatal',
 } as const satisfies Record<LevelName, LogLevelType>
 
 interface PluginCount {
-  pluginManager?: { countPlugins?: () => number }
+	pluginManager?: { countPlugins?: () => number }
 }
 
 /**
@@ -201,34 +201,34 @@ interface PluginCount {
  * transport groups — the writer takes the ordinary LogLayer path instead.
  */
 export function lineWriter(logger: LogLayer): LineWriter {
-  const transport = lineTransportOf(logger)
-  if (!transport) throw new TypeError('lineWriter() needs a logger made by createLogger()')
-  const contexts = logger.getContextManager()
-  const plugins = (logger as unknown as PluginCount).pluginManager
-  const config = logger.getConfig()
-  const only = !Array.isArray(config.transport) || config.transport.length === 1
-  const plain = () =>
-    only &&
-    typeof plugins?.countPlugins === 'function' &&
-    plugins.countPlugins() === 0 &&
-    !contexts.hasContextData() &&
-    !config.muteMetadata &&
-    !config.prefix &&
-    !config.groups
-  return function writeLine(level, event, fields) {
-    const logLevel = LEVEL_METHODS[level]
-    if (!logger.isLevelEnabled(logLevel)) return
-    if (!plain()) {
-      logger.withMetadata(fields)[logLevel](event)
-      return
-    }
-    transport._sendToLogger({ logLevel, messages: [event], data: fields, hasData: true } as LogLayerTransportParams)
-  }
+	const transport = lineTransportOf(logger)
+	if (!transport) throw new TypeError('lineWriter() needs a logger made by createLogger()')
+	const contexts = logger.getContextManager()
+	const plugins = (logger as unknown as PluginCount).pluginManager
+	const config = logger.getConfig()
+	const only = !Array.isArray(config.transport) || config.transport.length === 1
+	const plain = () =>
+		only &&
+		typeof plugins?.countPlugins === 'function' &&
+		plugins.countPlugins() === 0 &&
+		!contexts.hasContextData() &&
+		!config.muteMetadata &&
+		!config.prefix &&
+		!config.groups
+	return function writeLine(level, event, fields) {
+		const logLevel = LEVEL_METHODS[level]
+		if (!logger.isLevelEnabled(logLevel)) return
+		if (!plain()) {
+			logger.withMetadata(fields)[logLevel](event)
+			return
+		}
+		transport._sendToLogger({ logLevel, messages: [event], data: fields, hasData: true } as LogLayerTransportParams)
+	}
 }
 
 /** Changes the level of a logger and every logger sharing its root. */
 export function setLogLevel(logger: LogLayer, level: LevelName): void {
-  logger.setLevel(TO_LOGLAYER[level])
+	logger.setLevel(TO_LOGLAYER[level])
 }
 
 /**
@@ -238,11 +238,11 @@ export function setLogLevel(logger: LogLayer, level: LevelName): void {
  * 10 MB written, then exit, with a slow reader → 45 KB arrived).
  */
 export async function flushLogs(logger: LogLayer): Promise<void> {
-  try {
-    await lineTransportOf(logger)?.output.sink.flush()
-  } catch {
-    // a closed stdout has nothing left to flush
-  }
+	try {
+		await lineTransportOf(logger)?.output.sink.flush()
+	} catch {
+		// a closed stdout has nothing left to flush
+	}
 }
 
 let sharedStdout: LineSink | undefined
@@ -259,35 +259,35 @@ let sharedStdout: LineSink | undefined
  * rejecting unhandled.
  */
 export function stdoutSink(): LineSink {
-  if (sharedStdout) return sharedStdout
-  const writer = Bun.stdout.writer()
-  let broken = false
-  const markBroken = () => {
-    broken = true
-  }
-  const sink: LineSink = {
-    write(chunk) {
-      if (broken) return
-      try {
-        const pending = writer.write(chunk)
-        if (typeof pending !== 'number') pending.catch(markBroken)
-      } catch {
-        broken = true
-      }
-    },
-    flush() {
-      if (broken) return
-      try {
-        const pending = writer.flush()
-        if (typeof pending !== 'number') return pending.then(() => undefined, markBroken)
-      } catch {
-        broken = true
-      }
-    },
-  }
-  process.on('exit', () => {
-    sink.flush()
-  })
-  sharedStdout = sink
-  return sink
+	if (sharedStdout) return sharedStdout
+	const writer = Bun.stdout.writer()
+	let broken = false
+	const markBroken = () => {
+		broken = true
+	}
+	const sink: LineSink = {
+		write(chunk) {
+			if (broken) return
+			try {
+				const pending = writer.write(chunk)
+				if (typeof pending !== 'number') pending.catch(markBroken)
+			} catch {
+				broken = true
+			}
+		},
+		flush() {
+			if (broken) return
+			try {
+				const pending = writer.flush()
+				if (typeof pending !== 'number') return pending.then(() => undefined, markBroken)
+			} catch {
+				broken = true
+			}
+		},
+	}
+	process.on('exit', () => {
+		sink.flush()
+	})
+	sharedStdout = sink
+	return sink
 }

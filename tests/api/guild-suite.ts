@@ -122,7 +122,9 @@ export function defineGuildSuite(
 				{ tagName: 'litestar' },
 				{ tagName: 'python' },
 			])
-			expect((await t.request('PUT', `${base}/sotags`, { body: [{ tagName: 'x' }, { tagName: 'x' }] })).status).toBe(422)
+			expect((await t.request('PUT', `${base}/sotags`, { body: [{ tagName: 'x' }, { tagName: 'x' }] })).status).toBe(
+				422,
+			)
 			expect((await t.request('PUT', `${base}/sotags`, { body: [{ tagName: 'asyncio' }] })).status).toBe(200)
 			expect((await t.request('GET', `${base}/sotags`)).json).toEqual([{ tagName: 'asyncio' }])
 

@@ -90,7 +90,7 @@ describe('bot end to end', () => {
 			'the API request line',
 		)
 		expect(apiLine).toMatchObject({ method: 'POST', endpoint: '/api/guilds', status: 201 })
-}, 15_000)
+	}, 15_000)
 
 	test('/config replies ephemerally with the settings held by the API', async () => {
 		const guild = { id: snowflake(), name: 'Configured' }
@@ -112,7 +112,7 @@ describe('bot end to end', () => {
 		expect(edit.body.content).toContain('Byte settings for Configured')
 		expect(edit.body.content).toContain('`litestar-org/litestar`')
 		expect(edit.body.content).toContain('Prefix: `!`')
-}, 15_000)
+	}, 15_000)
 
 	test('GUILD_DELETE removes the guild; an outage (unavailable) keeps it', async () => {
 		const kept = { id: snowflake(), name: 'Flaky' }
@@ -129,7 +129,7 @@ describe('bot end to end', () => {
 		const outage = 'Guild unavailable (Discord outage); settings kept'
 		await bot.waitForLine((l) => l.event === outage && l.guild_id === kept.id)
 		expect(await guildStatus(kept.id)).toBe(200)
-}, 15_000)
+	}, 15_000)
 
 	test('an event during an API restart is retried under its one correlation ID until it lands', async () => {
 		expect(await api.stop()).toBe(0)

@@ -99,7 +99,10 @@ describe('guild lifecycle', () => {
 
 		expect(await statusOf(guild.id)).toBe(200)
 		const id = done.correlation_id!
-		const events = bot.logs().filter((l) => l.correlation_id === id).map((l) => l.event)
+		const events = bot
+			.logs()
+			.filter((l) => l.correlation_id === id)
+			.map((l) => l.event)
 		expect(events).toEqual(['Discord event', 'API request', 'API response', 'Guild registered'])
 		const apiLine = app.logs().find((l) => l.event === 'Request completed' && l.correlation_id === id)
 		expect(apiLine).toMatchObject({ method: 'POST', endpoint: '/api/guilds', status: 201 })
@@ -155,7 +158,12 @@ describe('slash commands', () => {
 			body: { githubOrganization: 'litestar-org', githubRepository: 'litestar', discussionSync: false },
 		})
 		const forum = (await app.request('GET', `/api/guilds/${guild.id}/forum`)).json
-		const helpForum = { helpForum: true, helpForumCategory: 'Help', helpThreadAutoClose: true, helpThreadAutoCloseDays: 7 }
+		const helpForum = {
+			helpForum: true,
+			helpForumCategory: 'Help',
+			helpThreadAutoClose: true,
+			helpThreadAutoCloseDays: 7,
+		}
 		const put = await app.request('PUT', `/api/guilds/${guild.id}/forum`, { body: { ...forum, ...helpForum } })
 		expect(put.status).toBe(200)
 
@@ -200,7 +208,9 @@ describe('failures', () => {
 
 		// The next event is still handled (and fails the same way, separately).
 		fake.addGuild(guild)
-		const next = await bot.waitForLog((l) => l.discord_event === 'guildCreate' && l.event.startsWith('Discord event failed'))
+		const next = await bot.waitForLog(
+			(l) => l.discord_event === 'guildCreate' && l.event.startsWith('Discord event failed'),
+		)
 		expect(next.correlation_id).not.toBe(failure.correlation_id)
 	})
 

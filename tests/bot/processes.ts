@@ -60,7 +60,8 @@ export function spawnLogged(cmd: string[], env: Record<string, string>): Running
 				const found = lines().find(predicate)
 				if (found) return found
 				const command = cmd.join(' ')
-				if (proc.exitCode !== null) throw new Error(`${command} exited (${proc.exitCode}) before ${what}:\n${this.output()}`)
+				if (proc.exitCode !== null)
+					throw new Error(`${command} exited (${proc.exitCode}) before ${what}:\n${this.output()}`)
 				if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what} from ${command}:\n${this.output()}`)
 				await Bun.sleep(20)
 			}

@@ -48,7 +48,11 @@ export async function createTestApp(options: TestAppOptions = {}) {
 			.filter(Boolean)
 			.map((line) => JSON.parse(line) as LogLine)
 
-	async function request(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
+	async function request(
+		method: string,
+		path: string,
+		init: { body?: unknown; headers?: Record<string, string> } = {},
+	) {
 		const headers = new Headers(init.headers)
 		let body: string | undefined
 		if (init.body !== undefined) {

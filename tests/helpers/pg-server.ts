@@ -191,7 +191,9 @@ async function serverPids(data: string): Promise<number[]> {
 
 async function postgresIds(): Promise<{ uid: number; gid: number }> {
 	const [uid, gid] = await Promise.all(
-		['-u', '-g'].map(async (flag) => Number((await new Response(Bun.spawn(['id', flag, 'postgres']).stdout).text()).trim())),
+		['-u', '-g'].map(async (flag) =>
+			Number((await new Response(Bun.spawn(['id', flag, 'postgres']).stdout).text()).trim()),
+		),
 	)
 	return { uid: uid as number, gid: gid as number }
 }

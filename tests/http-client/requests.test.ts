@@ -150,9 +150,7 @@ describe('create: 409 after a retry means an earlier attempt succeeded', () => {
 	test('without the option, the retried 409 is an ApiConflictError', async () => {
 		const server = lossyCreateServer()
 		const client = createHttpClient({ baseUrl: server.url, ...fast, attemptTimeoutMs: 500 })
-		const error = await client
-			.request('POST', '/api/guilds', { body: { id: '42' }, idempotent: true })
-			.catch((e) => e)
+		const error = await client.request('POST', '/api/guilds', { body: { id: '42' }, idempotent: true }).catch((e) => e)
 		expect(error).toBeInstanceOf(ApiConflictError)
 		expect(error.attempts).toBe(2)
 	})

@@ -45,7 +45,8 @@ beforeAll(async () => {
 	for (const key of ['LOG_LEVEL', 'METRICS_TOKEN', 'GF_SECURITY_ADMIN_PASSWORD', 'BYTE_LOG_SEARCH_URL']) delete env[key]
 	configQuiet = await run([path['docker-compose'], '-f', 'compose.yaml', 'config', '-q'], { cwd: project.path, env })
 	const full = await run([path['docker-compose'], '-f', 'compose.yaml', 'config'], { cwd: project.path, env })
-	if (full.code === 0) resolved = (Bun.YAML.parse(full.stdout) as { services: Record<string, ResolvedService> }).services
+	if (full.code === 0)
+		resolved = (Bun.YAML.parse(full.stdout) as { services: Record<string, ResolvedService> }).services
 }, SLOW)
 afterAll(() => project.remove())
 
@@ -163,25 +164,29 @@ describe('the API healthcheck command', () => {
 		return (await run(['bun', '-e', local])).code
 	}
 
-	test('exits 0 on 200 from /health/ready and 1 on 503 or when nothing listens', async () => {
-		let status = 200
-		const seen: string[] = []
-		const server = Bun.serve({
-			hostname: '127.0.0.1',
-			port: 0,
-			fetch(request) {
-				seen.push(new URL(request.url).pathname)
-				return Response.json({ status: status === 200 ? 'ok' : 'unavailable' }, { status })
-			},
-		})
-		try {
-			expect(await probe(server.port!)).toBe(0)
-			status = 503
-			expect(await probe(server.port!)).toBe(1)
-			expect(seen).toEqual(['/health/ready', '/health/ready'])
-		} finally {
-			await server.stop(true)
-		}
-		expect(await probe(freePort())).toBe(1)
-	}, SLOW)
+	test(
+		'exits 0 on 200 from /health/ready and 1 on 503 or when nothing listens',
+		async () => {
+			let status = 200
+			const seen: string[] = []
+			const server = Bun.serve({
+				hostname: '127.0.0.1',
+				port: 0,
+				fetch(request) {
+					seen.push(new URL(request.url).pathname)
+					return Response.json({ status: status === 200 ? 'ok' : 'unavailable' }, { status })
+				},
+			})
+			try {
+				expect(await probe(server.port!)).toBe(0)
+				status = 503
+				expect(await probe(server.port!)).toBe(1)
+				expect(seen).toEqual(['/health/ready', '/health/ready'])
+			} finally {
+				await server.stop(true)
+			}
+			expect(await probe(freePort())).toBe(1)
+		},
+		SLOW,
+	)
 })

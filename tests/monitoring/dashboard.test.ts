@@ -23,17 +23,26 @@ describe('byte.json', () => {
 		const ids = dashboard.panels.map((panel) => panel.id)
 		expect(new Set(ids).size).toBe(ids.length)
 		for (const panel of dashboard.panels) {
-			expect({ panel: panel.title, fits: panel.gridPos.x + panel.gridPos.w <= 24 }).toEqual({ panel: panel.title, fits: true })
+			expect({ panel: panel.title, fits: panel.gridPos.x + panel.gridPos.w <= 24 }).toEqual({
+				panel: panel.title,
+				fits: true,
+			})
 		}
 	})
 
 	plainTest('every panel has queries, all against the provisioned Prometheus datasource', () => {
 		expect(panels.length).toBeGreaterThan(10)
 		for (const panel of panels) {
-			expect({ panel: panel.title, targets: panel.targets?.length ?? 0 }).not.toEqual({ panel: panel.title, targets: 0 })
+			expect({ panel: panel.title, targets: panel.targets?.length ?? 0 }).not.toEqual({
+				panel: panel.title,
+				targets: 0,
+			})
 			expect(panel.datasource).toEqual({ type: datasource.type, uid: datasource.uid })
 			for (const target of panel.targets ?? []) {
-				expect({ panel: panel.title, expr: target.expr?.trim() ? 'set' : 'missing' }).toEqual({ panel: panel.title, expr: 'set' })
+				expect({ panel: panel.title, expr: target.expr?.trim() ? 'set' : 'missing' }).toEqual({
+					panel: panel.title,
+					expr: 'set',
+				})
 				expect(target.datasource).toEqual({ type: datasource.type, uid: datasource.uid })
 			}
 		}

@@ -54,7 +54,8 @@ describe('Dockerfile', () => {
 		expect(pkg.scripts.start).toContain('src/index.ts')
 		expect(pkg.scripts.bot).toBeDefined()
 		expect(copied.sort()).toEqual(['bun.lock', 'drizzle', 'package.json', 'src', 'tsconfig.json'])
-		for (const source of copied) expect({ source, exists: existsSync(repoPath(source)) }).toEqual({ source, exists: true })
+		for (const source of copied)
+			expect({ source, exists: existsSync(repoPath(source)) }).toEqual({ source, exists: true })
 	})
 
 	test('.dockerignore keeps out secrets and local state but nothing the image copies', () => {
@@ -83,9 +84,15 @@ describe('Dockerfile', () => {
 				if (specifier.startsWith('.')) {
 					const target = relative(ROOT, resolve(dirname(file), specifier))
 					if (!inImage(target)) problems.push(`${where} imports ${specifier}, which the image does not copy`)
-				} else if (!specifier.startsWith('node:') && !specifier.startsWith('bun:') && !builtins.has(specifier) && specifier !== 'bun') {
+				} else if (
+					!specifier.startsWith('node:') &&
+					!specifier.startsWith('bun:') &&
+					!builtins.has(specifier) &&
+					specifier !== 'bun'
+				) {
 					const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!
-					if (!(name in pkg.dependencies)) problems.push(`${where} imports ${name}, which is not a production dependency`)
+					if (!(name in pkg.dependencies))
+						problems.push(`${where} imports ${name}, which is not a production dependency`)
 				}
 			}
 		}
@@ -97,41 +104,56 @@ describe('the image contents', () => {
 	const image = tempDir('image')
 	afterAll(() => image.remove())
 
-	test('start the API with production dependencies only, via the CMD', async () => {
-		// What the Dockerfile's COPY and RUN lines produce in /app, without a Docker engine.
-		for (const source of copied) cpSync(repoPath(source), join(image.path, source), { recursive: true })
-		const install = await run(['bun', 'install', '--frozen-lockfile', '--production', '--prefer-offline'], { cwd: image.path })
-		expect({ code: install.code, output: install.code === 0 ? '' : install.output }).toEqual({ code: 0, output: '' })
-		expect(existsSync(join(image.path, 'node_modules/drizzle-kit'))).toBe(false) // a devDependency
+	test(
+		'start the API with production dependencies only, via the CMD',
+		async () => {
+			// What the Dockerfile's COPY and RUN lines produce in /app, without a Docker engine.
+			for (const source of copied) cpSync(repoPath(source), join(image.path, source), { recursive: true })
+			const install = await run(['bun', 'install', '--frozen-lockfile', '--production', '--prefer-offline'], {
+				cwd: image.path,
+			})
+			expect({ code: install.code, output: install.code === 0 ? '' : install.output }).toEqual({ code: 0, output: '' })
+			expect(existsSync(join(image.path, 'node_modules/drizzle-kit'))).toBe(false) // a devDependency
 
-		const cmd = JSON.parse(instructions.at(-1)!.replace(/^CMD /, '')) as string[]
-		const port = freePort()
-		const child = Bun.spawn(cmd, {
-			cwd: image.path,
-			env: { ...process.env, DATABASE_URL: 'memory://', HOST: '127.0.0.1', PORT: String(port), LOG_FORMAT: 'json', LOG_LEVEL: 'warning' },
-			stdout: 'pipe',
-			stderr: 'pipe',
-		})
-		const output = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()])
-		try {
-			const url = `http://127.0.0.1:${port}`
-			await waitFor(
-				'the API in the image layout to become ready',
-				async () => {
-					if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${(await output).join('')}`)
-					return (await fetch(`${url}/health/ready`).catch(() => undefined))?.ok
+			const cmd = JSON.parse(instructions.at(-1)!.replace(/^CMD /, '')) as string[]
+			const port = freePort()
+			const child = Bun.spawn(cmd, {
+				cwd: image.path,
+				env: {
+					...process.env,
+					DATABASE_URL: 'memory://',
+					HOST: '127.0.0.1',
+					PORT: String(port),
+					LOG_FORMAT: 'json',
+					LOG_LEVEL: 'warning',
 				},
-				{ timeoutMs: 20_000, intervalMs: 100 },
-			)
-			const metrics = await fetch(`${url}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } })
-			expect(metrics.headers.get('content-type')).toContain('application/openmetrics-text')
-			const text = await metrics.text()
-			expect(text).toContain('byte_build_info{')
-			expect(text.trimEnd().endsWith('# EOF')).toBe(true)
-		} finally {
-			child.kill('SIGTERM')
-			await child.exited
-		}
-		expect(child.exitCode).toBe(0)
-	}, 2 * SLOW)
+				stdout: 'pipe',
+				stderr: 'pipe',
+			})
+			const output = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()])
+			try {
+				const url = `http://127.0.0.1:${port}`
+				await waitFor(
+					'the API in the image layout to become ready',
+					async () => {
+						if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${(await output).join('')}`)
+						return (await fetch(`${url}/health/ready`).catch(() => undefined))?.ok
+					},
+					{ timeoutMs: 20_000, intervalMs: 100 },
+				)
+				const metrics = await fetch(`${url}/metrics`, {
+					headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+				})
+				expect(metrics.headers.get('content-type')).toContain('application/openmetrics-text')
+				const text = await metrics.text()
+				expect(text).toContain('byte_build_info{')
+				expect(text.trimEnd().endsWith('# EOF')).toBe(true)
+			} finally {
+				child.kill('SIGTERM')
+				await child.exited
+			}
+			expect(child.exitCode).toBe(0)
+		},
+		2 * SLOW,
+	)
 })

@@ -79,7 +79,10 @@ describe('alerts.yml', () => {
 			]),
 		)
 		for (const rule of alerts) {
-			expect({ alert: rule.alert, for: rule.for }).toEqual({ alert: rule.alert, for: expect.stringMatching(/^\d+[smh]$/) })
+			expect({ alert: rule.alert, for: rule.for }).toEqual({
+				alert: rule.alert,
+				for: expect.stringMatching(/^\d+[smh]$/),
+			})
 			expect(['critical', 'warning', 'info']).toContain(rule.labels?.severity ?? '')
 			expect(rule.annotations?.summary?.length ?? 0).toBeGreaterThan(10)
 			expect(rule.annotations?.description?.length ?? 0).toBeGreaterThan(80)
@@ -94,11 +97,15 @@ describe('alerts.yml', () => {
 })
 
 describe('alerts.test.yml', () => {
-	test('promtool test rules passes', async () => {
-		const result = await run([path.promtool, 'test', 'rules', RULE_TESTS])
-		expect(result.output).toContain('SUCCESS')
-		expect(result.code).toBe(0)
-	}, SLOW)
+	test(
+		'promtool test rules passes',
+		async () => {
+			const result = await run([path.promtool, 'test', 'rules', RULE_TESTS])
+			expect(result.output).toContain('SUCCESS')
+			expect(result.code).toBe(0)
+		},
+		SLOW,
+	)
 
 	test('covers every alert with a case that fires and a case that stays quiet', () => {
 		const suite = Bun.YAML.parse(ruleTestsText) as RuleTestFile
@@ -117,20 +124,24 @@ describe('alerts.test.yml', () => {
 		['never fires', 'vector(1) > 2'],
 		['always fires', 'vector(1)'],
 	] as const) {
-		test(`fails for every alert when each expression ${mutation}`, async () => {
-			const dir = join(scratch.path, mutation.replace(' ', '-'))
-			const broken: RuleFile = {
-				groups: rules.groups.map((group) => ({
-					...group,
-					rules: group.rules.map((rule) => (rule.alert ? { ...rule, expr } : rule)),
-				})),
-			}
-			// JSON is YAML, so promtool reads the mutated rules as they are.
-			await Bun.write(join(dir, 'alerts.yml'), JSON.stringify(broken))
-			await Bun.write(join(dir, 'alerts.test.yml'), Bun.file(RULE_TESTS))
-			const result = await run([path.promtool, 'test', 'rules', join(dir, 'alerts.test.yml')])
-			expect(result.code).not.toBe(0)
-			for (const name of alertNames) expect(result.output).toContain(`alertname: ${name},`)
-		}, SLOW)
+		test(
+			`fails for every alert when each expression ${mutation}`,
+			async () => {
+				const dir = join(scratch.path, mutation.replace(' ', '-'))
+				const broken: RuleFile = {
+					groups: rules.groups.map((group) => ({
+						...group,
+						rules: group.rules.map((rule) => (rule.alert ? { ...rule, expr } : rule)),
+					})),
+				}
+				// JSON is YAML, so promtool reads the mutated rules as they are.
+				await Bun.write(join(dir, 'alerts.yml'), JSON.stringify(broken))
+				await Bun.write(join(dir, 'alerts.test.yml'), Bun.file(RULE_TESTS))
+				const result = await run([path.promtool, 'test', 'rules', join(dir, 'alerts.test.yml')])
+				expect(result.code).not.toBe(0)
+				for (const name of alertNames) expect(result.output).toContain(`alertname: ${name},`)
+			},
+			SLOW,
+		)
 	}
 })

@@ -121,7 +121,9 @@ beforeAll(async () => {
 	server = Bun.serve({ hostname: '127.0.0.1', port, fetch: (request) => app.handle(request) })
 	prometheus = await starting
 
-	await waitFor('the first scrape of the API', async () => (await value('up{job="byte-api"}')) === 1, { timeoutMs: 20_000 })
+	await waitFor('the first scrape of the API', async () => (await value('up{job="byte-api"}')) === 1, {
+		timeoutMs: 20_000,
+	})
 
 	// A counter series enters Prometheus with the value it has at its first scrape, and
 	// rate() only counts what happens after that. So each phase sends one round, waits for
@@ -185,21 +187,33 @@ describe('Prometheus scraping the real API', () => {
 		const moved = await series('sum by (operation, status) (increase(guild_operations_total[1m])) > 0')
 		const keys = moved.map((s) => `${s.metric.operation} ${s.metric.status}`)
 		expect(keys).toEqual(
-			expect.arrayContaining(['create success', 'create error', 'fetch success', 'fetch error', 'update success', 'delete success']),
+			expect.arrayContaining([
+				'create success',
+				'create error',
+				'fetch success',
+				'fetch error',
+				'update success',
+				'delete success',
+			]),
 		)
 	})
 
 	test('database queries, their latency and their errors are scraped', async () => {
 		expect(await value('sum(increase(db_queries_total[1m]))')).toBeGreaterThan(0)
-		expect(await value('histogram_quantile(0.95, sum by (le) (rate(db_query_duration_seconds_bucket[30s])))')).toBeGreaterThan(0)
+		expect(
+			await value('histogram_quantile(0.95, sum by (le) (rate(db_query_duration_seconds_bucket[30s])))'),
+		).toBeGreaterThan(0)
 		expect(await value('sum(increase(db_errors_total[1m]))')).toBeGreaterThan(0)
 	})
 
 	test('latency exemplars carry the correlation IDs this test sent, on the right route', async () => {
-		const body = await prometheus!.api<{ seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string> }[] }[]>(
-			'/api/v1/query_exemplars',
-			{ query: 'http_request_duration_seconds_bucket{job="byte-api"}', start: startedAt - 60, end: Date.now() / 1000 + 60 },
-		)
+		const body = await prometheus!.api<
+			{ seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string> }[] }[]
+		>('/api/v1/query_exemplars', {
+			query: 'http_request_duration_seconds_bucket{job="byte-api"}',
+			start: startedAt - 60,
+			end: Date.now() / 1000 + 60,
+		})
 		expect(body.status).toBe('success')
 		const ours: string[] = []
 		for (const { seriesLabels, exemplars } of body.data) {
@@ -217,48 +231,69 @@ describe('Prometheus scraping the real API', () => {
 		expect(endpoints).toContain(GUILD)
 	})
 
-	test('the alert rules are loaded and evaluate cleanly', async () => {
-		const expected = (Bun.YAML.parse(await Bun.file(repoPath('monitoring/prometheus/alerts.yml')).text()) as {
-			groups: { rules: { alert?: string }[] }[]
-		}).groups.flatMap((group) => group.rules.map((rule) => rule.alert))
-		type Rules = { groups: { rules: { name: string; health: string; lastError?: string; type: string }[] }[] }
-		const loaded = await waitFor('every rule to be evaluated', async () => {
-			const body = await prometheus!.api<Rules>('/api/v1/rules')
-			const rules = body.data.groups.flatMap((group) => group.rules)
-			return rules.length === expected.length && rules.every((rule) => rule.health !== 'unknown') ? rules : undefined
-		})
-		expect(loaded.map((rule) => rule.name).sort()).toEqual([...expected].sort() as string[])
-		for (const rule of loaded) expect({ rule: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({ rule: rule.name, health: 'ok', error: '' })
-	}, SLOW)
+	test(
+		'the alert rules are loaded and evaluate cleanly',
+		async () => {
+			const expected = (
+				Bun.YAML.parse(await Bun.file(repoPath('monitoring/prometheus/alerts.yml')).text()) as {
+					groups: { rules: { alert?: string }[] }[]
+				}
+			).groups.flatMap((group) => group.rules.map((rule) => rule.alert))
+			type Rules = { groups: { rules: { name: string; health: string; lastError?: string; type: string }[] }[] }
+			const loaded = await waitFor('every rule to be evaluated', async () => {
+				const body = await prometheus!.api<Rules>('/api/v1/rules')
+				const rules = body.data.groups.flatMap((group) => group.rules)
+				return rules.length === expected.length && rules.every((rule) => rule.health !== 'unknown') ? rules : undefined
+			})
+			expect(loaded.map((rule) => rule.name).sort()).toEqual([...expected].sort() as string[])
+			for (const rule of loaded)
+				expect({ rule: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({
+					rule: rule.name,
+					health: 'ok',
+					error: '',
+				})
+		},
+		SLOW,
+	)
 
-	test('the outage trips the error, readiness and database alerts (pending until their for:)', async () => {
-		type Alerts = { alerts: { labels: { alertname: string }; state: string }[] }
-		const want = ['ByteApiHighErrorRatio', 'ByteApiNotReady', 'ByteDatabaseErrors']
-		const active = await waitFor('the outage alerts to go pending', async () => {
-			const body = await prometheus!.api<Alerts>('/api/v1/alerts')
-			const names = new Set(body.data.alerts.map((alert) => alert.labels.alertname))
-			return want.every((name) => names.has(name)) ? body.data.alerts : undefined
-		})
-		for (const alert of active.filter((a) => want.includes(a.labels.alertname))) expect(alert.state).toBe('pending')
-		expect(active.map((alert) => alert.labels.alertname)).not.toContain('ByteTargetDown')
-	}, SLOW)
+	test(
+		'the outage trips the error, readiness and database alerts (pending until their for:)',
+		async () => {
+			type Alerts = { alerts: { labels: { alertname: string }; state: string }[] }
+			const want = ['ByteApiHighErrorRatio', 'ByteApiNotReady', 'ByteDatabaseErrors']
+			const active = await waitFor('the outage alerts to go pending', async () => {
+				const body = await prometheus!.api<Alerts>('/api/v1/alerts')
+				const names = new Set(body.data.alerts.map((alert) => alert.labels.alertname))
+				return want.every((name) => names.has(name)) ? body.data.alerts : undefined
+			})
+			for (const alert of active.filter((a) => want.includes(a.labels.alertname))) expect(alert.state).toBe('pending')
+			expect(active.map((alert) => alert.labels.alertname)).not.toContain('ByteTargetDown')
+		},
+		SLOW,
+	)
 
-	test('every dashboard query about the API returns data', async () => {
-		const { queries } = await loadDashboard()
-		const empty: string[] = []
-		for (const { panel, expr } of queries) {
-			if (BOT_METRIC.test(expr)) continue
-			if ((await series(expr)).length === 0) empty.push(`${panel}: ${expr}`)
-		}
-		expect(empty).toEqual([])
-	}, SLOW)
+	test(
+		'every dashboard query about the API returns data',
+		async () => {
+			const { queries } = await loadDashboard()
+			const empty: string[] = []
+			for (const { panel, expr } of queries) {
+				if (BOT_METRIC.test(expr)) continue
+				if ((await series(expr)).length === 0) empty.push(`${panel}: ${expr}`)
+			}
+			expect(empty).toEqual([])
+		},
+		SLOW,
+	)
 
 	test('every metric the dashboard and the alerts name exists, apart from the bot’s', async () => {
 		const names = new Set((await prometheus!.api<string[]>('/api/v1/label/__name__/values')).data)
 		const { queries } = await loadDashboard()
 		const rules = await Bun.file(repoPath('monitoring/prometheus/alerts.yml')).text()
 		const text = `${queries.map((q) => q.expr).join('\n')}\n${rules}`
-		const referenced = new Set(text.match(/\b[a-z][a-z0-9_]*_(?:total|bucket|seconds|bytes|info|in_flight|count|sum)\b/g))
+		const referenced = new Set(
+			text.match(/\b[a-z][a-z0-9_]*_(?:total|bucket|seconds|bytes|info|in_flight|count|sum)\b/g),
+		)
 		const missing = [...referenced].filter((name) => !BOT_METRIC.test(name) && !names.has(name))
 		// metrics_series_dropped_total only has series once a metric overflows.
 		expect(missing.filter((name) => name !== 'metrics_series_dropped_total')).toEqual([])

@@ -57,7 +57,12 @@ export function freePort(): number {
 
 /** Runs a command to completion and returns its exit code and combined output. */
 export async function run(cmd: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}) {
-	const child = Bun.spawn(cmd, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdout: 'pipe', stderr: 'pipe' })
+	const child = Bun.spawn(cmd, {
+		cwd: options.cwd ?? ROOT,
+		env: options.env ?? process.env,
+		stdout: 'pipe',
+		stderr: 'pipe',
+	})
 	const [stdout, stderr, code] = await Promise.all([
 		new Response(child.stdout).text(),
 		new Response(child.stderr).text(),
@@ -220,7 +225,11 @@ export async function loadDashboard() {
 	const dashboard = (await Bun.file(repoPath('monitoring/grafana/dashboards/byte.json')).json()) as Dashboard
 	const panels = dashboard.panels.filter((panel) => panel.type !== 'row')
 	const queries = panels.flatMap((panel) =>
-		(panel.targets ?? []).map((target) => ({ panel: panel.title, target, expr: substituteGrafanaVariables(target.expr ?? '') })),
+		(panel.targets ?? []).map((target) => ({
+			panel: panel.title,
+			target,
+			expr: substituteGrafanaVariables(target.expr ?? ''),
+		})),
 	)
 	return { dashboard, panels, queries }
 }

@@ -72,7 +72,11 @@ describe('correlation IDs', () => {
 	test('a 500 says nothing about the cause but logs it once with the stack', async () => {
 		t.clearLogs()
 		const res = await t.request('GET', '/test/boom', { headers: { 'X-Correlation-ID': 'boom-1' } })
-		expect(res.json.error).toEqual({ code: 'INTERNAL_ERROR', message: 'Internal server error', correlation_id: 'boom-1' })
+		expect(res.json.error).toEqual({
+			code: 'INTERNAL_ERROR',
+			message: 'Internal server error',
+			correlation_id: 'boom-1',
+		})
 		expect(res.text).not.toContain('kaboom')
 		const errors = t.logs().filter((l) => l.level === 'error')
 		expect(errors).toHaveLength(1)
@@ -151,7 +155,9 @@ describe('correlation IDs over a raw socket', () => {
 				},
 			},
 		})
-		socket.write(`GET /health/live HTTP/1.1\r\nHost: x\r\nX-Correlation-ID: ${headerValue}\r\nConnection: close\r\n\r\n`)
+		socket.write(
+			`GET /health/live HTTP/1.1\r\nHost: x\r\nX-Correlation-ID: ${headerValue}\r\nConnection: close\r\n\r\n`,
+		)
 		return promise
 	}
 

@@ -55,27 +55,36 @@ export function defineDbMetricsSuite(
 			).toEqual({ insert: 1, err: 1 })
 
 			expect(
-				await delta({ select: () => queries('SELECT'), timed: () => timed('SELECT'), ok: () => ops('fetch', 'success') }, async () => {
-					for (let i = 0; i < 5; i++) await t.request('GET', `/api/guilds/${id}`)
-				}),
+				await delta(
+					{ select: () => queries('SELECT'), timed: () => timed('SELECT'), ok: () => ops('fetch', 'success') },
+					async () => {
+						for (let i = 0; i < 5; i++) await t.request('GET', `/api/guilds/${id}`)
+					},
+				),
 			).toEqual({ select: 5, timed: 5, ok: 5 })
 
-			expect(
-				await delta({ err: () => ops('fetch', 'error') }, () => t.request('GET', '/api/guilds/1')),
-			).toEqual({ err: 1 })
+			expect(await delta({ err: () => ops('fetch', 'error') }, () => t.request('GET', '/api/guilds/1'))).toEqual({
+				err: 1,
+			})
 
 			expect(
-				await delta({ update: () => queries('UPDATE'), ok: () => ops('update', 'success'), err: () => ops('update', 'error') }, async () => {
-					await t.request('PATCH', `/api/guilds/${id}`, { body: { prefix: '$' } })
-					await t.request('PATCH', '/api/guilds/2', { body: { prefix: '$' } })
-				}),
+				await delta(
+					{ update: () => queries('UPDATE'), ok: () => ops('update', 'success'), err: () => ops('update', 'error') },
+					async () => {
+						await t.request('PATCH', `/api/guilds/${id}`, { body: { prefix: '$' } })
+						await t.request('PATCH', '/api/guilds/2', { body: { prefix: '$' } })
+					},
+				),
 			).toEqual({ update: 2, ok: 1, err: 1 })
 
 			expect(
-				await delta({ del: () => queries('DELETE'), ok: () => ops('delete', 'success'), err: () => ops('delete', 'error') }, async () => {
-					await t.request('DELETE', `/api/guilds/${id}`)
-					await t.request('DELETE', `/api/guilds/${id}`)
-				}),
+				await delta(
+					{ del: () => queries('DELETE'), ok: () => ops('delete', 'success'), err: () => ops('delete', 'error') },
+					async () => {
+						await t.request('DELETE', `/api/guilds/${id}`)
+						await t.request('DELETE', `/api/guilds/${id}`)
+					},
+				),
 			).toEqual({ del: 2, ok: 1, err: 1 })
 		})
 

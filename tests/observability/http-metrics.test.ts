@@ -67,14 +67,20 @@ describe('http metrics', () => {
 
 	test('unmatched paths and odd methods do not add series', async () => {
 		await t.request('GET', '/warm-up')
-		const seriesBefore = t.registry.render('text').split('\n').filter((l) => l.startsWith('http_requests_total{')).length
+		const seriesBefore = t.registry
+			.render('text')
+			.split('\n')
+			.filter((l) => l.startsWith('http_requests_total{')).length
 		const before = count('GET', 'unmatched', 404)
 		for (let i = 0; i < 300; i++) await t.request('GET', `/random/${crypto.randomUUID()}/${i}?q=${i}`)
 		expect(count('GET', 'unmatched', 404) - before).toBe(300)
 		const res = await t.request('PROPFIND', '/api/guilds')
 		expect(res.status).toBe(404)
 		expect(count('OTHER', 'unmatched', 404)).toBe(1)
-		const seriesAfter = t.registry.render('text').split('\n').filter((l) => l.startsWith('http_requests_total{')).length
+		const seriesAfter = t.registry
+			.render('text')
+			.split('\n')
+			.filter((l) => l.startsWith('http_requests_total{')).length
 		expect(seriesAfter - seriesBefore).toBe(1) // only the OTHER/unmatched/404 series
 	})
 
@@ -117,7 +123,12 @@ describe('/metrics', () => {
 		const res = await t.request('GET', '/metrics')
 		expect(res.status).toBe(200)
 		expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
-		for (const family of ['http_requests_total', 'http_request_duration_seconds', 'db_queries_total', 'guild_operations_total'])
+		for (const family of [
+			'http_requests_total',
+			'http_request_duration_seconds',
+			'db_queries_total',
+			'guild_operations_total',
+		])
 			expect(res.text).toContain(`# TYPE ${family} `)
 		expect(res.text).not.toContain('# EOF')
 	})
@@ -132,7 +143,9 @@ describe('/metrics', () => {
 		expect(res.text).toContain('# TYPE http_requests counter')
 		const exemplars = res.text
 			.split('\n')
-			.filter((l) => l.startsWith('http_request_duration_seconds_bucket{') && l.includes('endpoint="/api/guilds/:guildId"'))
+			.filter(
+				(l) => l.startsWith('http_request_duration_seconds_bucket{') && l.includes('endpoint="/api/guilds/:guildId"'),
+			)
 			.filter((l) => l.includes(' # {correlation_id="exemplar-abc"} '))
 		expect(exemplars).toHaveLength(1)
 		expect(exemplars[0]).toMatch(/\} \d+ # \{correlation_id="exemplar-abc"\} [0-9.e-]+ [0-9.]+$/)

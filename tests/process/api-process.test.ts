@@ -17,8 +17,17 @@ describe('API process', () => {
 		const res = await fetch(`${api.url}/api/guilds/123`, { headers: { 'X-Correlation-ID': 'my-custom-id-123' } })
 		expect(res.status).toBe(404)
 		expect(res.headers.get('x-correlation-id')).toBe('my-custom-id-123')
-		const done = await api.waitForLine((l) => l.event === 'Request completed' && l.correlation_id === 'my-custom-id-123')
-		expect(done).toMatchObject({ level: 'info', logger: 'api.http', method: 'GET', path: '/api/guilds/123', endpoint: '/api/guilds/:guildId', status: 404 })
+		const done = await api.waitForLine(
+			(l) => l.event === 'Request completed' && l.correlation_id === 'my-custom-id-123',
+		)
+		expect(done).toMatchObject({
+			level: 'info',
+			logger: 'api.http',
+			method: 'GET',
+			path: '/api/guilds/123',
+			endpoint: '/api/guilds/:guildId',
+			status: 404,
+		})
 		expect(typeof done.duration_ms).toBe('number')
 		expect(new Date(done.timestamp).toISOString()).toBe(done.timestamp)
 		const mine = api.logs().filter((l) => l.correlation_id === 'my-custom-id-123')

@@ -56,7 +56,10 @@ describe('cardinality budget through the app', () => {
 		// The cap, plus the one overflow series.
 		expect(requests).toHaveLength(CAP + 1)
 		expect(durations).toHaveLength(CAP + 1)
-		expect(requests).toContain('http_requests_total{method="__overflow__",endpoint="__overflow__",status="__overflow__"} ' + requests.at(-1)!.split(' ').at(-1))
+		expect(requests).toContain(
+			'http_requests_total{method="__overflow__",endpoint="__overflow__",status="__overflow__"} ' +
+				requests.at(-1)!.split(' ').at(-1),
+		)
 		// Every request is still counted: the overflow series carries the ones that found no room.
 		const counted = requests.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
 		expect(counted).toBeGreaterThanOrEqual(300)
@@ -88,7 +91,9 @@ describe('cardinality budget through the app', () => {
 		const heapAfter = heapBytes()
 		const renderedAfter = t.registry.render()
 
-		expect(seriesOf(renderedAfter, 'http_requests_total')).toHaveLength(seriesOf(renderedBefore, 'http_requests_total').length)
+		expect(seriesOf(renderedAfter, 'http_requests_total')).toHaveLength(
+			seriesOf(renderedBefore, 'http_requests_total').length,
+		)
 		expect(seriesOf(renderedAfter, 'http_request_duration_seconds_bucket')).toHaveLength(
 			seriesOf(renderedBefore, 'http_request_duration_seconds_bucket').length,
 		)

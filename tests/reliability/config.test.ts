@@ -11,11 +11,23 @@ describe('reliability configuration', () => {
 			shutdownTimeoutMs: 10_000,
 		})
 		const custom = loadApiConfig(
-			{ DATABASE_CONNECT_TIMEOUT_MS: '500', DATABASE_STATEMENT_TIMEOUT_MS: '2000', DATABASE_OPERATION_TIMEOUT_MS: '2500' },
+			{
+				DATABASE_CONNECT_TIMEOUT_MS: '500',
+				DATABASE_STATEMENT_TIMEOUT_MS: '2000',
+				DATABASE_OPERATION_TIMEOUT_MS: '2500',
+			},
 			false,
 		)
-		expect(custom).toMatchObject({ databaseConnectTimeoutMs: 500, databaseStatementTimeoutMs: 2000, databaseOperationTimeoutMs: 2500 })
-		for (const variable of ['DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_STATEMENT_TIMEOUT_MS', 'DATABASE_OPERATION_TIMEOUT_MS'])
+		expect(custom).toMatchObject({
+			databaseConnectTimeoutMs: 500,
+			databaseStatementTimeoutMs: 2000,
+			databaseOperationTimeoutMs: 2500,
+		})
+		for (const variable of [
+			'DATABASE_CONNECT_TIMEOUT_MS',
+			'DATABASE_STATEMENT_TIMEOUT_MS',
+			'DATABASE_OPERATION_TIMEOUT_MS',
+		])
 			for (const bad of ['0', '-1', '1.5', 'soon'])
 				expect(() => loadApiConfig({ [variable]: bad }, false)).toThrow(`${variable}: expected a whole number`)
 	})
@@ -32,7 +44,9 @@ describe('reliability configuration', () => {
 			expect((error as Error).message).toBe('DATABASE_URL: expected a valid postgres:// URL (it could not be parsed)')
 		}
 		// postgres.js's multi-host form stays valid.
-		expect(loadApiConfig({ DATABASE_URL: 'postgres://u:p@db1:5432,db2:5432/byte' }, false).database.kind).toBe('postgres')
+		expect(loadApiConfig({ DATABASE_URL: 'postgres://u:p@db1:5432,db2:5432/byte' }, false).database.kind).toBe(
+			'postgres',
+		)
 	})
 
 	test('every form of a database password is masked', () => {
@@ -41,12 +55,17 @@ describe('reliability configuration', () => {
 			['postgres://byte:hun%40ter2@db/byte', 'postgres://byte:***@db/byte'],
 			// An unescaped @ in the password: parsers split at the last @ of the authority.
 			['postgres://byte:hunter2@x@db/byte', 'postgres://byte:***@db/byte'],
-			['postgres://byte@db/byte?sslmode=require&password=hunter2', 'postgres://byte@db/byte?sslmode=require&password=***'],
+			[
+				'postgres://byte@db/byte?sslmode=require&password=hunter2',
+				'postgres://byte@db/byte?sslmode=require&password=***',
+			],
 			['postgres://byte@db/byte?sslpassword=hunter2', 'postgres://byte@db/byte?sslpassword=***'],
 			['postgres://u:p@db1:5432,db2:5432/byte', 'postgres://u:***@db1:5432,db2:5432/byte'],
 			['postgres://db/byte', 'postgres://db/byte'],
 		]
 		for (const [url, masked] of cases) expect(redactUrl(url)).toBe(masked)
-		expect(describeDatabase({ kind: 'postgres', url: 'postgresql://a:hunter2@h/d?password=hunter2' })).not.toContain('hunter2')
+		expect(describeDatabase({ kind: 'postgres', url: 'postgresql://a:hunter2@h/d?password=hunter2' })).not.toContain(
+			'hunter2',
+		)
 	})
 })

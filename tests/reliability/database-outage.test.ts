@@ -44,7 +44,10 @@ describe.skipIf(!enabled)('database outage (own PostgreSQL server)', () => {
 	test('stopped server: 503 fast with the correlation ID, health says so, the rest keeps serving, and service resumes on restart', async () => {
 		const { api } = await freshApi()
 		expect((await call(api, 'POST', '/api/guilds', { body: guild('1001', 'Before the outage') })).status).toBe(201)
-		expect((await call(api, 'PUT', '/api/guilds/1001/sotags', { body: [{ tagName: 'bun' }, { tagName: 'postgres' }] })).status).toBe(200)
+		expect(
+			(await call(api, 'PUT', '/api/guilds/1001/sotags', { body: [{ tagName: 'bun' }, { tagName: 'postgres' }] }))
+				.status,
+		).toBe(200)
 
 		await pg.stop('fast')
 		try {
@@ -79,7 +82,9 @@ describe.skipIf(!enabled)('database outage (own PostgreSQL server)', () => {
 			expect((await call(api, 'GET', '/health/live')).status).toBe(200)
 			const scrape = await call(api, 'GET', '/metrics')
 			expect(scrape.status).toBe(200)
-			expect(sampleSum(scrape.text, 'http_requests_total', { status: '503' })).toBeGreaterThanOrEqual(attempts.length + 2)
+			expect(sampleSum(scrape.text, 'http_requests_total', { status: '503' })).toBeGreaterThanOrEqual(
+				attempts.length + 2,
+			)
 			expect(sampleSum(scrape.text, 'http_requests_total', { endpoint: '/api/guilds/:guildId', status: '503' })).toBe(3)
 			expect(sampleSum(scrape.text, 'guild_operations_total', { status: 'error' })).toBe(attempts.length)
 			expect(sampleSum(scrape.text, 'guild_operations_total', { operation: 'fetch', status: 'error' })).toBe(3)
@@ -89,7 +94,9 @@ describe.skipIf(!enabled)('database outage (own PostgreSQL server)', () => {
 			for (let i = 0; i < attempts.length; i++) {
 				const id = `outage-${i}`
 				await api.waitForLine((l) => l.correlation_id === id && l.event === 'Request failed')
-				const errorLines = api.logs().filter((l) => l.correlation_id === id && (l.level === 'error' || l.level === 'critical'))
+				const errorLines = api
+					.logs()
+					.filter((l) => l.correlation_id === id && (l.level === 'error' || l.level === 'critical'))
 				expect(errorLines).toHaveLength(1)
 				expect(errorLines[0]).toMatchObject({ logger: 'api.http', status: 503, error: { name: 'AppError' } })
 				expect(causeCodes(errorLines[0]!.error)).toContain('ECONNREFUSED')
@@ -100,13 +107,20 @@ describe.skipIf(!enabled)('database outage (own PostgreSQL server)', () => {
 
 		// No API restart: the pool reconnects on the next query.
 		const started = performance.now()
-		const back = await eventually(async () => {
-			const res = await call(api, 'GET', '/api/guilds/1001')
-			return res.status === 200 && res
-		}, 5000, 'recovery after the server restarted')
+		const back = await eventually(
+			async () => {
+				const res = await call(api, 'GET', '/api/guilds/1001')
+				return res.status === 200 && res
+			},
+			5000,
+			'recovery after the server restarted',
+		)
 		expect(performance.now() - started).toBeLessThan(5000)
 		expect(back.json).toMatchObject({ guildId: '1001', guildName: 'Before the outage' })
-		expect((await call(api, 'GET', '/api/guilds/1001/sotags')).json).toEqual([{ tagName: 'bun' }, { tagName: 'postgres' }])
+		expect((await call(api, 'GET', '/api/guilds/1001/sotags')).json).toEqual([
+			{ tagName: 'bun' },
+			{ tagName: 'postgres' },
+		])
 		expect((await call(api, 'GET', '/api/guilds/1002')).status).toBe(404)
 		expect((await call(api, 'GET', '/health/ready')).status).toBe(200)
 		expect((await call(api, 'POST', '/api/guilds', { body: guild('1002', 'After the outage') })).status).toBe(201)
@@ -131,10 +145,15 @@ describe.skipIf(!enabled)('database outage (own PostgreSQL server)', () => {
 				.catch(() => {})
 			await locked.promise
 			const pending = call(api, 'GET', '/api/guilds/2001', { headers: { 'X-Correlation-ID': id } })
-			const [waiting] = await eventually(async () => {
-				const rows = await pg.admin()`select pid from pg_stat_activity where application_name = 'byte-api' and wait_event_type = 'Lock'`
-				return rows.length === 1 && rows
-			}, 5000, 'the request blocking on the lock')
+			const [waiting] = await eventually(
+				async () => {
+					const rows =
+						await pg.admin()`select pid from pg_stat_activity where application_name = 'byte-api' and wait_event_type = 'Lock'`
+					return rows.length === 1 && rows
+				},
+				5000,
+				'the request blocking on the lock',
+			)
 			return {
 				pid: waiting!.pid as number,
 				pending,
@@ -192,7 +211,9 @@ describe.skipIf(!enabled)('database outage (own PostgreSQL server)', () => {
 		await pg.freeze()
 		try {
 			const results = await Promise.all([
-				...Array.from({ length: 6 }, (_, i) => call(api, 'GET', '/api/guilds/3001', { headers: { 'X-Correlation-ID': `hung-${i}` } })),
+				...Array.from({ length: 6 }, (_, i) =>
+					call(api, 'GET', '/api/guilds/3001', { headers: { 'X-Correlation-ID': `hung-${i}` } }),
+				),
 				call(api, 'POST', '/api/guilds', { body: guild('3002', 'Never stored') }),
 			])
 			for (const res of results) {
@@ -210,10 +231,14 @@ describe.skipIf(!enabled)('database outage (own PostgreSQL server)', () => {
 		} finally {
 			pg.thaw()
 		}
-		const back = await eventually(async () => {
-			const res = await call(api, 'GET', '/api/guilds/3001', { timeoutMs: 3000 })
-			return res.status === 200 && res
-		}, 8000, 'recovery after SIGCONT')
+		const back = await eventually(
+			async () => {
+				const res = await call(api, 'GET', '/api/guilds/3001', { timeoutMs: 3000 })
+				return res.status === 200 && res
+			},
+			8000,
+			'recovery after SIGCONT',
+		)
 		expect(back.json.guildName).toBe('Frozen')
 	}, 30_000)
 
@@ -225,13 +250,21 @@ describe.skipIf(!enabled)('database outage (own PostgreSQL server)', () => {
 		try {
 			api = await spawnApi({ DATABASE_URL: pg.urlFor(name), LOG_LEVEL: 'info' })
 			apis.push(api)
-			const first = await api.waitForLine((l) => l.event === 'Database not ready; retrying migrations' && l.attempt === 2, 10_000)
+			const first = await api.waitForLine(
+				(l) => l.event === 'Database not ready; retrying migrations' && l.attempt === 2,
+				10_000,
+			)
 			const retries = api.logs().filter((l) => l.event === 'Database not ready; retrying migrations')
 			expect(retries[0]).toMatchObject({ level: 'warning', logger: 'api.main', attempt: 1, retry_in_ms: 500 })
 			expect(first).toMatchObject({ level: 'warning', attempt: 2, retry_in_ms: 1000, database: pg.urlFor(name) })
 			expect(causeCodes(first.error)).toContain('ECONNREFUSED')
 			// Not listening yet: an orchestrator sees "not started", not "started and failing".
-			expect(await fetch(`${api.url}/health/live`).then(() => 'answered', () => 'refused')).toBe('refused')
+			expect(
+				await fetch(`${api.url}/health/live`).then(
+					() => 'answered',
+					() => 'refused',
+				),
+			).toBe('refused')
 		} finally {
 			await pg.start()
 		}

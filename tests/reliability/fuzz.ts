@@ -157,13 +157,20 @@ function randomJson(rng: Rng): string {
 			return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)
 		}
 		case 5:
-			return JSON.stringify(Array.from({ length: rng.int(300) }, () => ({ tagName: randomString(rng, 1 + rng.int(10)) })))
+			return JSON.stringify(
+				Array.from({ length: rng.int(300) }, () => ({ tagName: randomString(rng, 1 + rng.int(10)) })),
+			)
 		case 6:
 			return JSON.stringify(Array.from({ length: rng.int(300) }, () => ({ userId: id() })))
 		case 7:
-			return `{"guildId":"${id()}","guildName":"${'x'.repeat(rng.int(200))}`// truncated
+			return `{"guildId":"${id()}","guildName":"${'x'.repeat(rng.int(200))}` // truncated
 		case 8:
-			return JSON.stringify({ guildId: id(), guildName: 'n', helpChannelId: rng.pick([null, 1, true, '1', {}, []]), extra: 1 })
+			return JSON.stringify({
+				guildId: id(),
+				guildName: 'n',
+				helpChannelId: rng.pick([null, 1, true, '1', {}, []]),
+				extra: 1,
+			})
 		case 9:
 			return JSON.stringify(randomString(rng, 100))
 		case 10:
@@ -213,13 +220,26 @@ export function fetchCase(rng: Rng, i: number): FetchCase {
 	let path: string
 	const shape = rng.int(6)
 	if (shape === 0) path = rng.pick(ROUTES)
-	else if (shape === 1) path = `/api/guilds/${rng.pick(ODD_IDS)}${rng.pick(['', '/github', '/sotags', '/forum', '/allowed-users', '/nope'])}`
-	else if (shape === 2) path = `/${Array.from({ length: 1 + rng.int(6) }, () => encodeURIComponent(randomString(rng, 1 + rng.int(12)).toWellFormed())).join('/')}`
-	else if (shape === 3) path = rng.pick(['//api//guilds', '/api/guilds/', '/API/GUILDS', '/api/guilds/1/../../metrics', '/./health', '/health%2flive', '/metrics/', '/swagger/../metrics'])
+	else if (shape === 1)
+		path = `/api/guilds/${rng.pick(ODD_IDS)}${rng.pick(['', '/github', '/sotags', '/forum', '/allowed-users', '/nope'])}`
+	else if (shape === 2)
+		path = `/${Array.from({ length: 1 + rng.int(6) }, () => encodeURIComponent(randomString(rng, 1 + rng.int(12)).toWellFormed())).join('/')}`
+	else if (shape === 3)
+		path = rng.pick([
+			'//api//guilds',
+			'/api/guilds/',
+			'/API/GUILDS',
+			'/api/guilds/1/../../metrics',
+			'/./health',
+			'/health%2flive',
+			'/metrics/',
+			'/swagger/../metrics',
+		])
 	else if (shape === 4) path = `/api/guilds${rng.pick(ODD_QUERIES)}`
 	else path = `/${'a/'.repeat(1 + rng.int(2000))}`
 	const headers: Record<string, string> = {}
-	if (rng.chance(0.3)) headers['x-correlation-id'] = rng.pick(hostileCorrelationIds().filter((id) => /^[\x20-\x7e]*$/.test(id)))
+	if (rng.chance(0.3))
+		headers['x-correlation-id'] = rng.pick(hostileCorrelationIds().filter((id) => /^[\x20-\x7e]*$/.test(id)))
 	else if (rng.chance(0.2)) headers['x-correlation-id'] = `fuzz-${i}`
 	if (rng.chance(0.2)) headers.authorization = `Bearer ${SECRETS.bearer}`
 	if (rng.chance(0.1)) headers.cookie = `session=${SECRETS.cookie}; theme=dark`
@@ -229,18 +249,42 @@ export function fetchCase(rng: Rng, i: number): FetchCase {
 		// A well-formed create among hostile headers: success paths must stay successful.
 		body = JSON.stringify({ guildId: `${100 + rng.int(1e9)}`, guildName: `Fuzz ${rng.int(1e6)}` })
 		const chunked = rng.chance(0.3)
-		return { kind: 'fetch', method: 'POST', path: '/api/guilds', headers: { ...headers, 'content-type': 'application/json' }, body, chunked, label: `#${i} POST /api/guilds chunked=${chunked} body=${body}` }
+		return {
+			kind: 'fetch',
+			method: 'POST',
+			path: '/api/guilds',
+			headers: { ...headers, 'content-type': 'application/json' },
+			body,
+			chunked,
+			label: `#${i} POST /api/guilds chunked=${chunked} body=${body}`,
+		}
 	}
 	// Bun's fetch sends no body with a method it does not know; raw cases cover those.
 	if ((METHODS as readonly string[]).includes(method) && method !== 'GET' && method !== 'HEAD' && rng.chance(0.8)) {
 		body = randomJson(rng)
 		headers['content-type'] = rng.chance(0.8)
 			? 'application/json'
-			: rng.pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/xml', 'image/png', ''])
+			: rng.pick([
+					'text/plain',
+					'application/x-www-form-urlencoded',
+					'multipart/form-data; boundary=x',
+					'application/json; charset=utf-16',
+					'application/xml',
+					'image/png',
+					'',
+				])
 	}
 	if (rng.chance(0.05)) headers['x-filler'] = 'f'.repeat(4000 + rng.int(3000))
 	const chunked = body !== undefined && rng.chance(0.15)
-	return { kind: 'fetch', method, path, headers, body, chunked, label: `#${i} ${method} ${path.slice(0, 80)} chunked=${chunked} body=${body?.slice(0, 60)}` }
+	return {
+		kind: 'fetch',
+		method,
+		path,
+		headers,
+		body,
+		chunked,
+		label: `#${i} ${method} ${path.slice(0, 80)} chunked=${chunked} body=${body?.slice(0, 60)}`,
+	}
 }
 
 export interface RawCase {
@@ -250,7 +294,8 @@ export interface RawCase {
 }
 
 const enc = new TextEncoder()
-const chunked = (parts: string[]) => `${parts.map((p) => `${enc.encode(p).length.toString(16)}\r\n${p}\r\n`).join('')}0\r\n\r\n`
+const chunked = (parts: string[]) =>
+	`${parts.map((p) => `${enc.encode(p).length.toString(16)}\r\n${p}\r\n`).join('')}0\r\n\r\n`
 
 /** Bytes `fetch` refuses to send: broken framing, raw control characters, odd request lines. */
 export function rawCase(rng: Rng, i: number): RawCase {
@@ -277,7 +322,9 @@ export function rawCase(rng: Rng, i: number): RawCase {
 			text = `GET /api/guilds HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\nConnection: close\r\n\r\n`
 			break
 		case 6: {
-			const head = enc.encode(`POST /api/guilds HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\nConnection: close\r\n\r\n`)
+			const head = enc.encode(
+				`POST /api/guilds HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\nConnection: close\r\n\r\n`,
+			)
 			const body = new Uint8Array(40).map((_, k) => (k % 3 === 0 ? 0xff : k % 3 === 1 ? 0xfe : 0xc0)) // invalid UTF-8
 			text = new Uint8Array([...head, ...body])
 			break
@@ -315,5 +362,9 @@ export function rawCase(rng: Rng, i: number): RawCase {
 			text = `GET /api/guilds/1 HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 50 + rng.int(200) }, (_, k) => `X-H${k}: ${'v'.repeat(rng.int(100))}\r\n`).join('')}Connection: close\r\n\r\n`
 	}
 	const bytes = typeof text === 'string' ? enc.encode(text) : text
-	return { kind: 'raw', bytes, label: `#${i} raw kind ${kind}: ${JSON.stringify(new TextDecoder().decode(bytes.slice(0, 80)))}` }
+	return {
+		kind: 'raw',
+		bytes,
+		label: `#${i} raw kind ${kind}: ${JSON.stringify(new TextDecoder().decode(bytes.slice(0, 80)))}`,
+	}
 }

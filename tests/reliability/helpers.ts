@@ -51,7 +51,11 @@ export function sampleSum(exposition: string, name: string, labels: Record<strin
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws). */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+	check: () => Promise<T | undefined | false>,
+	timeoutMs: number,
+	what: string,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs
 	let last: unknown
 	while (Date.now() < deadline) {
@@ -69,6 +73,7 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 /** The `code` values along an error's `cause` chain in a JSON log line. */
 export function causeCodes(error: any): string[] {
 	const codes: string[] = []
-	for (let e = error, depth = 0; e && depth < 10; e = e.cause, depth++) if (e.code !== undefined) codes.push(String(e.code))
+	for (let e = error, depth = 0; e && depth < 10; e = e.cause, depth++)
+		if (e.code !== undefined) codes.push(String(e.code))
 	return codes
 }

@@ -83,20 +83,29 @@ async function runFetch(api: ApiProcess, c: FetchCase): Promise<Outcome> {
 		})
 		return { label: c.label, status: res.status, headerText }
 	} catch (error) {
-		return { label: c.label, status: `fetch failed: ${(error as Error).name} ${(error as Error).message}`, headerText: '' }
+		return {
+			label: c.label,
+			status: `fetch failed: ${(error as Error).name} ${(error as Error).message}`,
+			headerText: '',
+		}
 	}
 }
 
 async function runRaw(api: ApiProcess, c: RawCase): Promise<Outcome> {
 	const text = await sendRaw(api.port, c.bytes)
-	if (text.endsWith('\u0000TIMEOUT')) return { label: c.label, status: 'no answer and no close within 5 s', headerText: text }
+	if (text.endsWith('\u0000TIMEOUT'))
+		return { label: c.label, status: 'no answer and no close within 5 s', headerText: text }
 	const match = /^HTTP\/1\.[01] (\d{3})/.exec(text)
 	const headerText = text.split('\r\n\r\n')[0] ?? ''
 	// Closing without a response is an acceptable answer to bytes that are not HTTP.
 	if (!match) return { label: c.label, status: 'closed', headerText }
 	const byParser = !/^x-correlation-id:/im.test(headerText)
 	if (byParser && !(PARSER_REJECTION.test(headerText) && text.endsWith('\r\n\r\n')))
-		return { label: c.label, status: `unexpected response without a correlation ID: ${JSON.stringify(text.slice(0, 200))}`, headerText }
+		return {
+			label: c.label,
+			status: `unexpected response without a correlation ID: ${JSON.stringify(text.slice(0, 200))}`,
+			headerText,
+		}
 	return { label: c.label, status: Number(match[1]), headerText, byParser }
 }
 
@@ -145,7 +154,9 @@ describe('hostile and malformed input (real process)', () => {
 		})
 		// Guilds 1 and 2 are fuzz targets (they may be renamed or deleted); 424242 is never touched.
 		for (const id of ['1', '2', '424242'])
-			expect((await call(api, 'POST', '/api/guilds', { body: { guildId: id, guildName: `Guild ${id}` } })).status).toBe(201)
+			expect((await call(api, 'POST', '/api/guilds', { body: { guildId: id, guildName: `Guild ${id}` } })).status).toBe(
+				201,
+			)
 		baseline = (await call(api, 'GET', '/metrics', { headers: metricsAuth })).text
 	}, 30_000)
 	afterAll(async () => {
@@ -167,7 +178,11 @@ describe('hostile and malformed input (real process)', () => {
 		)
 		expect(failures.map((f) => `${f.label} → ${f.status}`)).toEqual([])
 		// Every fetch got an answer from the app itself.
-		for (const o of outcomes.slice(0, FETCH_CASES)) expect({ label: o.label, answered: /^x-correlation-id:/m.test(o.headerText) }).toEqual({ label: o.label, answered: true })
+		for (const o of outcomes.slice(0, FETCH_CASES))
+			expect({ label: o.label, answered: /^x-correlation-id:/m.test(o.headerText) }).toEqual({
+				label: o.label,
+				answered: true,
+			})
 		// A rejected correlation ID is never echoed; an accepted one is always safe.
 		const leaked = outcomes.filter((o) => o.headerText.includes(MARKER))
 		expect(leaked.map((o) => o.label)).toEqual([])
@@ -178,7 +193,8 @@ describe('hostile and malformed input (real process)', () => {
 		}
 		// Every status the fuzz produced; with each a 4xx or 2xx/3xx the run is meaningful.
 		const statuses = new Set(outcomes.map((o) => o.status))
-		for (const expected of [200, 201, 400, 404, 413, 422]) expect({ expected, seen: [...statuses] }).toEqual({ expected, seen: expect.arrayContaining([expected]) })
+		for (const expected of [200, 201, 400, 404, 413, 422])
+			expect({ expected, seen: [...statuses] }).toEqual({ expected, seen: expect.arrayContaining([expected]) })
 
 		// Still alive and serving, with the data it had.
 		expect(api.proc.exitCode).toBeNull()
@@ -211,14 +227,28 @@ describe('hostile and malformed input (real process)', () => {
 			expect(check.output).toBe('')
 			expect(check.code).toBe(0)
 		}
-		for (const method of labelValues(scrape.text, 'http_requests_total', 'method')) expect(STANDARD_METHODS).toContain(method)
-		for (const endpoint of labelValues(scrape.text, 'http_requests_total', 'endpoint')) expect(TEMPLATES).toContain(endpoint)
-		for (const status of labelValues(scrape.text, 'http_requests_total', 'status')) expect(status).toMatch(/^[1-5]\d\d$/)
+		for (const method of labelValues(scrape.text, 'http_requests_total', 'method'))
+			expect(STANDARD_METHODS).toContain(method)
+		for (const endpoint of labelValues(scrape.text, 'http_requests_total', 'endpoint'))
+			expect(TEMPLATES).toContain(endpoint)
+		for (const status of labelValues(scrape.text, 'http_requests_total', 'status'))
+			expect(status).toMatch(/^[1-5]\d\d$/)
 		expect(scrape.text.includes('"__overflow__"')).toBe(false)
 		expect(/^metrics_series_dropped_total\{/m.test(scrape.text)).toBe(false)
-		for (const family of ['db_queries_total', 'db_query_duration_seconds', 'db_errors_total', 'guild_operations_total', 'process_'])
-			expect({ family, series: seriesCount(scrape.text, family) }).toEqual({ family, series: seriesCount(baseline, family) })
-		expect(seriesCount(scrape.text, 'http_requests_total')).toBeLessThanOrEqual(STANDARD_METHODS.length * TEMPLATES.length * statuses.size)
+		for (const family of [
+			'db_queries_total',
+			'db_query_duration_seconds',
+			'db_errors_total',
+			'guild_operations_total',
+			'process_',
+		])
+			expect({ family, series: seriesCount(scrape.text, family) }).toEqual({
+				family,
+				series: seriesCount(baseline, family),
+			})
+		expect(seriesCount(scrape.text, 'http_requests_total')).toBeLessThanOrEqual(
+			STANDARD_METHODS.length * TEMPLATES.length * statuses.size,
+		)
 	}, 60_000)
 
 	test('bodies over the limit are a JSON 413 with the correlation ID, declared or chunked', async () => {
@@ -242,7 +272,10 @@ describe('hostile and malformed input (real process)', () => {
 		)
 		expect(raw).toStartWith('HTTP/1.1 413 ')
 		expect(raw).toContain('x-correlation-id: chunked-too-big')
-		expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', correlation_id: 'chunked-too-big' })
+		expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).error).toMatchObject({
+			code: 'PAYLOAD_TOO_LARGE',
+			correlation_id: 'chunked-too-big',
+		})
 		// A chunked body within the limit is accepted as usual.
 		const ok = JSON.stringify({ guildId: '10', guildName: 'Chunked' })
 		const accepted = await sendRaw(
@@ -258,11 +291,19 @@ describe('hostile and malformed input (real process)', () => {
 	})
 
 	test("oversized headers and request lines get Bun's 431, and the server carries on", async () => {
-		const header = await sendRaw(api.port, new TextEncoder().encode(`GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`))
+		const header = await sendRaw(
+			api.port,
+			new TextEncoder().encode(`GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`),
+		)
 		expect(header).toStartWith('HTTP/1.1 431 ')
 		const many = Array.from({ length: 300 }, (_, i) => `X-H${i}: v\r\n`).join('')
-		expect(await sendRaw(api.port, new TextEncoder().encode(`GET /health/live HTTP/1.1\r\nHost: x\r\n${many}\r\n`))).toStartWith('HTTP/1.1 431 ')
-		const line = await sendRaw(api.port, new TextEncoder().encode(`GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`))
+		expect(
+			await sendRaw(api.port, new TextEncoder().encode(`GET /health/live HTTP/1.1\r\nHost: x\r\n${many}\r\n`)),
+		).toStartWith('HTTP/1.1 431 ')
+		const line = await sendRaw(
+			api.port,
+			new TextEncoder().encode(`GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`),
+		)
 		expect(line).toStartWith('HTTP/1.1 431 ')
 		expect((await call(api, 'GET', '/health/live')).status).toBe(200)
 	})
@@ -291,7 +332,12 @@ describe('prototype pollution (in-process, where Object.prototype can be inspect
 				const c = fetchCase(rng, i)
 				let request: Request
 				try {
-					request = new Request(`http://localhost${c.path}`, { method: c.method, headers: c.headers, body: bodyOf(c), duplex: 'half' } as RequestInit)
+					request = new Request(`http://localhost${c.path}`, {
+						method: c.method,
+						headers: c.headers,
+						body: bodyOf(c),
+						duplex: 'half',
+					} as RequestInit)
 				} catch {
 					continue // not a request a client could send
 				}

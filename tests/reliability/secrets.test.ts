@@ -19,7 +19,8 @@ const SECRET = {
 
 function expectNoSecrets(api: Pick<ApiProcess, 'lines' | 'stderr'>) {
 	const output = `${api.lines().join('\n')}\n${api.stderr()}`
-	for (const [name, value] of Object.entries(SECRET)) expect({ name, leaked: output.includes(value) }).toEqual({ name, leaked: false })
+	for (const [name, value] of Object.entries(SECRET))
+		expect({ name, leaked: output.includes(value) }).toEqual({ name, leaked: false })
 	// Nor any fragment long enough to matter (e.g. half a password after a mis-parsed '@').
 	for (const value of Object.values(SECRET)) expect(output).not.toContain(value.slice(0, 10))
 }
@@ -43,7 +44,9 @@ describe('secrets stay out of the logs (real process)', () => {
 		for (const url of urls) {
 			const api = await spawnApi({ ...baseEnv, DATABASE_URL: url, DATABASE_CONNECT_TIMEOUT_MS: '500' })
 			apis.push(api)
-			const warning = await api.waitForLine((l) => l.event === 'Database not ready; retrying migrations' && l.attempt === 2)
+			const warning = await api.waitForLine(
+				(l) => l.event === 'Database not ready; retrying migrations' && l.attempt === 2,
+			)
 			expect(warning.database).toContain('***')
 			expect(causeCodes(warning.error)).toContain('ECONNREFUSED')
 			// SIGTERM while still retrying is an orderly exit, not a kill.
@@ -68,7 +71,10 @@ describe('secrets stay out of the logs (real process)', () => {
 		})
 
 		test('a wrong password is reported as an authentication failure without either password', async () => {
-			const api = await spawnApi({ ...baseEnv, DATABASE_URL: pg.urlFor('postgres', `postgres:${SECRET.wrongPassword}`) })
+			const api = await spawnApi({
+				...baseEnv,
+				DATABASE_URL: pg.urlFor('postgres', `postgres:${SECRET.wrongPassword}`),
+			})
 			apis.push(api)
 			const warning = await api.waitForLine((l) => l.event === 'Database not ready; retrying migrations')
 			expect(causeCodes(warning.error)).toContain('28P01')
@@ -85,17 +91,34 @@ describe('secrets stay out of the logs (real process)', () => {
 			expect(listening?.database).toBe(`postgres://postgres:***@127.0.0.1:${pg.port}/postgres`)
 
 			const credentials = { authorization: `Bearer ${SECRET.bearer}`, cookie: `session=${SECRET.cookie}` }
-			expect((await call(api, 'POST', '/api/guilds', { body: { guildId: '1', guildName: 'Secretive' }, headers: credentials })).status).toBe(201)
+			expect(
+				(
+					await call(api, 'POST', '/api/guilds', {
+						body: { guildId: '1', guildName: 'Secretive' },
+						headers: credentials,
+					})
+				).status,
+			).toBe(201)
 			expect((await call(api, 'GET', '/api/guilds/1', { headers: credentials })).status).toBe(200)
 			expect((await call(api, 'GET', '/api/guilds/2', { headers: credentials })).status).toBe(404)
 			expect((await call(api, 'GET', '/metrics', { headers: credentials })).status).toBe(401)
-			expect((await call(api, 'GET', '/metrics', { headers: { authorization: `Bearer ${SECRET.metricsToken}` } })).status).toBe(200)
-			expect((await call(api, 'GET', '/metrics', { headers: { authorization: `Bearer ${SECRET.metricsToken.slice(0, -1)}x` } })).status).toBe(401)
+			expect(
+				(await call(api, 'GET', '/metrics', { headers: { authorization: `Bearer ${SECRET.metricsToken}` } })).status,
+			).toBe(200)
+			expect(
+				(
+					await call(api, 'GET', '/metrics', {
+						headers: { authorization: `Bearer ${SECRET.metricsToken.slice(0, -1)}x` },
+					})
+				).status,
+			).toBe(401)
 
 			// Error lines carry the driver's errors in full (message, stack, cause): still nothing.
 			await pg.stop('fast')
 			try {
-				const failed = await call(api, 'GET', '/api/guilds/1', { headers: { ...credentials, 'X-Correlation-ID': 'secret-outage' } })
+				const failed = await call(api, 'GET', '/api/guilds/1', {
+					headers: { ...credentials, 'X-Correlation-ID': 'secret-outage' },
+				})
 				expect(failed.status).toBe(503)
 				await api.waitForLine((l) => l.correlation_id === 'secret-outage' && l.level === 'error')
 			} finally {
@@ -118,14 +141,18 @@ describe('secrets stay out of the logs (real process)', () => {
 				// The first request may still meet a connection being torn down (also a 503); the
 				// next ones open fresh connections and are refused by the server.
 				let attempt = 0
-				const line = await eventually(async () => {
-					const id = `rotated-${++attempt}`
-					const res = await call(api, 'GET', '/api/guilds/777', { headers: { 'X-Correlation-ID': id } })
-					expect(res.status).toBe(503)
-					expect(res.json.error.code).toBe('DATABASE_UNAVAILABLE')
-					const failed = await api.waitForLine((l) => l.correlation_id === id && l.level === 'error')
-					return causeCodes(failed.error).includes('28P01') && failed
-				}, 5000, 'an authentication failure')
+				const line = await eventually(
+					async () => {
+						const id = `rotated-${++attempt}`
+						const res = await call(api, 'GET', '/api/guilds/777', { headers: { 'X-Correlation-ID': id } })
+						expect(res.status).toBe(503)
+						expect(res.json.error.code).toBe('DATABASE_UNAVAILABLE')
+						const failed = await api.waitForLine((l) => l.correlation_id === id && l.level === 'error')
+						return causeCodes(failed.error).includes('28P01') && failed
+					},
+					5000,
+					'an authentication failure',
+				)
 				expect(line.error.cause).toBeDefined()
 				expect((await call(api, 'GET', '/health/ready')).status).toBe(503)
 			} finally {

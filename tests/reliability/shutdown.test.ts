@@ -73,12 +73,16 @@ describe.skipIf(!enabled)('graceful shutdown (own PostgreSQL server)', () => {
 
 	/** Waits until `n` of the API's queries are blocked on the lock inside PostgreSQL. */
 	async function blockedQueries(n: number) {
-		await eventually(async () => {
-			const [row] = await pg.admin()`
+		await eventually(
+			async () => {
+				const [row] = await pg.admin()`
 				select count(*)::int as n from pg_stat_activity
 				where application_name = 'byte-api' and wait_event_type = 'Lock'`
-			return row?.n === n
-		}, 5000, `${n} queries waiting on the lock`)
+				return row?.n === n
+			},
+			5000,
+			`${n} queries waiting on the lock`,
+		)
 	}
 
 	test('SIGTERM drains in-flight requests with full responses, refuses new connections, closes the pool, exits 0', async () => {
@@ -87,7 +91,10 @@ describe.skipIf(!enabled)('graceful shutdown (own PostgreSQL server)', () => {
 		const requests: Promise<Reply>[] = [
 			call(api, 'GET', '/api/guilds/1', { headers: { 'X-Correlation-ID': 'drain-1' } }),
 			call(api, 'GET', '/api/guilds/2', { headers: { 'X-Correlation-ID': 'drain-2' } }),
-			call(api, 'PATCH', '/api/guilds/3', { body: { guildName: 'Renamed while draining' }, headers: { 'X-Correlation-ID': 'drain-3' } }),
+			call(api, 'PATCH', '/api/guilds/3', {
+				body: { guildName: 'Renamed while draining' },
+				headers: { 'X-Correlation-ID': 'drain-3' },
+			}),
 			call(api, 'GET', '/api/guilds?limit=10', { headers: { 'X-Correlation-ID': 'drain-4' } }),
 		]
 		// The list runs its page and its count side by side: five queries for four requests.
@@ -116,7 +123,11 @@ describe.skipIf(!enabled)('graceful shutdown (own PostgreSQL server)', () => {
 		expect(elapsed).toBeLessThan(10_000)
 
 		const logs = api.logs()
-		expect(logs.find((l) => l.event === 'Shutting down')).toMatchObject({ signal: 'SIGTERM', in_flight: 4, timeout_ms: 10_000 })
+		expect(logs.find((l) => l.event === 'Shutting down')).toMatchObject({
+			signal: 'SIGTERM',
+			in_flight: 4,
+			timeout_ms: 10_000,
+		})
 		expect(logs.at(-1)).toMatchObject({
 			level: 'info',
 			logger: 'api.main',
@@ -127,7 +138,9 @@ describe.skipIf(!enabled)('graceful shutdown (own PostgreSQL server)', () => {
 			database_closed: true,
 		})
 		for (const id of ['drain-1', 'drain-2', 'drain-3', 'drain-4'])
-			expect(logs.some((l) => l.correlation_id === id && l.event === 'Request completed' && l.status === 200)).toBe(true)
+			expect(logs.some((l) => l.correlation_id === id && l.event === 'Request completed' && l.status === 200)).toBe(
+				true,
+			)
 		// The pool was closed, not dropped: every session said goodbye (a Terminate message), so
 		// PostgreSQL logged no "unexpected EOF" (it does when the process is killed), and none
 		// is left behind.
@@ -194,6 +207,11 @@ describe.skipIf(!enabled)('graceful shutdown (own PostgreSQL server)', () => {
 		api.proc.kill('SIGTERM')
 		expect(await api.proc.exited).toBe(0)
 		expect(performance.now() - signalled).toBeLessThan(2000)
-		expect(api.logs().at(-1)).toMatchObject({ event: 'Shutdown complete', drained: 0, timed_out: false, database_closed: true })
+		expect(api.logs().at(-1)).toMatchObject({
+			event: 'Shutdown complete',
+			drained: 0,
+			timed_out: false,
+			database_closed: true,
+		})
 	}, 30_000)
 })

@@ -112,8 +112,7 @@ export function createGuildRepository(db: Db) {
 		async replaceAllowedUsers(guildId: bigint, userIds: bigint[]): Promise<void> {
 			await db.transaction(async (tx) => {
 				await tx.delete(allowedUsersConfigs).where(eq(allowedUsersConfigs.guildId, guildId))
-				if (userIds.length)
-					await tx.insert(allowedUsersConfigs).values(userIds.map((userId) => ({ guildId, userId })))
+				if (userIds.length) await tx.insert(allowedUsersConfigs).values(userIds.map((userId) => ({ guildId, userId })))
 			})
 		},
 	}

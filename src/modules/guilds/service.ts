@@ -156,9 +156,7 @@ export function createGuildService({ repository, logger, recordOperation, timeou
 					showcaseChannelId: optionalSnowflake(patch.showcaseChannelId, 'body.showcaseChannelId'),
 				})
 				if (!row) throw missing(guildId)
-				logger
-					.withMetadata({ guild_id: row.guildId.toString(), fields: Object.keys(patch) })
-					.info('Guild updated')
+				logger.withMetadata({ guild_id: row.guildId.toString(), fields: Object.keys(patch) }).info('Guild updated')
 				return toGuildDto(row)
 			})
 		},
@@ -200,7 +198,8 @@ export function createGuildService({ repository, logger, recordOperation, timeou
 
 		putForum: (guildId: bigint, input: ForumConfigDto) =>
 			operation('update', guildId, async (): Promise<ForumConfigDto> => {
-				for (const [i, role] of input.helpThreadNotifyRoles.entries()) snowflake(role, `body.helpThreadNotifyRoles.${i}`)
+				for (const [i, role] of input.helpThreadNotifyRoles.entries())
+					snowflake(role, `body.helpThreadNotifyRoles.${i}`)
 				await repository.upsertForum(guildId, input)
 				logger.withMetadata({ guild_id: guildId.toString() }).info('Forum settings replaced')
 				return input
@@ -218,7 +217,9 @@ export function createGuildService({ repository, logger, recordOperation, timeou
 			return operation('update', guildId, async (): Promise<SoTagDto[]> => {
 				await requireGuild(guildId)
 				await repository.replaceTags(guildId, names)
-				logger.withMetadata({ guild_id: guildId.toString(), tag_count: names.length }).info('Stack Overflow tags replaced')
+				logger
+					.withMetadata({ guild_id: guildId.toString(), tag_count: names.length })
+					.info('Stack Overflow tags replaced')
 				return names.map((tagName) => ({ tagName }))
 			})
 		},

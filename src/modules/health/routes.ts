@@ -20,13 +20,18 @@ export function healthRoutes({ database, isShuttingDown = () => false, pingTimeo
 	const check = async (set: { status?: number | string }) => {
 		const ok = await database.ping(pingTimeoutMs)
 		if (!ok) set.status = 503
-		return ok ? ({ status: 'ok', database: 'ok' } as const) : ({ status: 'unavailable', database: 'unavailable' } as const)
+		return ok
+			? ({ status: 'ok', database: 'ok' } as const)
+			: ({ status: 'unavailable', database: 'unavailable' } as const)
 	}
 	const responses = { 200: Health, 503: Health }
 	return new Elysia({ name: 'byte.health', detail: { tags: ['Health'] } })
 		.get('/health', ({ set }) => check(set), {
 			response: responses,
-			detail: { summary: 'Process and database health', description: '503 when the database does not answer within 1 s.' },
+			detail: {
+				summary: 'Process and database health',
+				description: '503 when the database does not answer within 1 s.',
+			},
 		})
 		.get('/health/live', () => ({ status: 'ok' as const }), {
 			response: { 200: Health },
@@ -41,6 +46,9 @@ export function healthRoutes({ database, isShuttingDown = () => false, pingTimeo
 				}
 				return check(set)
 			},
-			{ response: responses, detail: { summary: 'Readiness: the database answers and the process is not shutting down' } },
+			{
+				response: responses,
+				detail: { summary: 'Readiness: the database answers and the process is not shutting down' },
+			},
 		)
 }

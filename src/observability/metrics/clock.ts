@@ -6,18 +6,18 @@
  * observed while the event loop is blocked gets the time the block started; the timestamp
  * is "about when", not a measurement.
  */
-let cached = 0;
-let fresh = false;
+let cached = 0
+let fresh = false
 
 function expire(): void {
-  fresh = false;
+	fresh = false
 }
 
 export function coarseNow(): number {
-  if (!fresh) {
-    cached = Date.now();
-    fresh = true;
-    setTimeout(expire, 1).unref();
-  }
-  return cached;
+	if (!fresh) {
+		cached = Date.now()
+		fresh = true
+		setTimeout(expire, 1).unref()
+	}
+	return cached
 }

@@ -32,7 +32,11 @@ describe('fake Discord with a real discord.js client', () => {
 		expect(fake.calls.find((c) => c.path === '/gateway/bot')?.authorization).toBe('Bot fake-token')
 		expect(fake.gatewayQueries).toEqual([{ v: '10', encoding: 'json' }])
 		expect(fake.identifies).toHaveLength(1)
-		expect(fake.identifies[0]).toMatchObject({ token: 'fake-token', intents: GatewayIntentBits.Guilds, compress: false })
+		expect(fake.identifies[0]).toMatchObject({
+			token: 'fake-token',
+			intents: GatewayIntentBits.Guilds,
+			compress: false,
+		})
 		expect(client.user.id).toBe(fake.identity.botUserId)
 		expect(client.application.id).toBe(fake.identity.applicationId)
 		expect(client.guilds.cache.get(guildId)?.name).toBe('Litestar')
@@ -62,7 +66,13 @@ describe('fake Discord with a real discord.js client', () => {
 		fake.removeGuild(a)
 		await waitFor(() => events.length === 5 || undefined, 3_000, 'five guild events')
 
-		expect(events).toEqual(['create:Alpha', 'create:Beta', 'update:Alpha->Alpha 2', `unavailable:${b}`, 'delete:Alpha 2'])
+		expect(events).toEqual([
+			'create:Alpha',
+			'create:Beta',
+			'update:Alpha->Alpha 2',
+			`unavailable:${b}`,
+			'delete:Alpha 2',
+		])
 	})
 
 	test('a slash command arrives as an interaction; deferred ephemeral reply and edit reach REST', async () => {
