@@ -64,12 +64,14 @@ describe('retries', () => {
 		const error = await client.request('GET', '/thing').catch((e) => e)
 
 		expect(error).toBeInstanceOf(ApiUnavailableError)
-		expect(error.attempts).toBe(server.requests.length)
 		expect(server.requests.length).toBeGreaterThan(3)
 		expect(performance.now() - started).toBeLessThan(400 + SLACK_MS)
-		// On a loaded machine the budget can run out while the last attempt is still on the
-		// wire; that attempt then has no status. Otherwise the last answer is carried.
-		if (error.status !== undefined) {
+		if (error.status === undefined) {
+			// On a loaded machine the budget can run out while the last attempt is on its way;
+			// that attempt has no status and may not have reached the server.
+			expect([0, 1]).toContain(error.attempts - server.requests.length)
+		} else {
+			expect(error.attempts).toBe(server.requests.length)
 			expect(error.status).toBe(503)
 			expect(error.body).toEqual(errorBody('UNAVAILABLE', 'db down'))
 		}
