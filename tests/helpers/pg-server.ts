@@ -197,3 +197,24 @@ async function postgresIds(): Promise<{ uid: number; gid: number }> {
 	)
 	return { uid: uid as number, gid: gid as number }
 }
+
+/**
+ * Takes `lock table guild in access exclusive mode` on `holder` (a one-connection client)
+ * and keeps it until the returned `release()`, so API queries block inside PostgreSQL.
+ */
+export async function lockGuildTable(holder: postgres.Sql): Promise<() => Promise<void>> {
+	const locked = Promise.withResolvers<void>()
+	const released = Promise.withResolvers<void>()
+	const transaction = holder
+		.begin(async (tx) => {
+			await tx`lock table guild in access exclusive mode`
+			locked.resolve()
+			await released.promise
+		})
+		.catch(() => {})
+	await locked.promise
+	return async () => {
+		released.resolve()
+		await transaction
+	}
+}

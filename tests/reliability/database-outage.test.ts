@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
-import { createPgServer, type PgServer, requirePostgresBinaries } from '../helpers/pg-server'
+import { createPgServer, lockGuildTable, type PgServer, requirePostgresBinaries } from '../helpers/pg-server'
 import { type ApiProcess, spawnApi, startApi } from '../helpers/process'
 import { call, causeCodes, eventually, sampleSum } from './helpers'
 
@@ -134,16 +134,7 @@ describe.skipIf(!enabled)('database outage (own PostgreSQL server)', () => {
 
 		/** Holds a lock so the request's query is running inside PostgreSQL when the fault hits. */
 		async function blockedRequest(id: string) {
-			const locked = Promise.withResolvers<void>()
-			const released = Promise.withResolvers<void>()
-			const transaction = holder
-				.begin(async (tx) => {
-					await tx`lock table guild in access exclusive mode`
-					locked.resolve()
-					await released.promise
-				})
-				.catch(() => {})
-			await locked.promise
+			const release = await lockGuildTable(holder)
 			const pending = call(api, 'GET', '/api/guilds/2001', { headers: { 'X-Correlation-ID': id } })
 			const [waiting] = await eventually(
 				async () => {
@@ -157,10 +148,7 @@ describe.skipIf(!enabled)('database outage (own PostgreSQL server)', () => {
 			return {
 				pid: waiting!.pid as number,
 				pending,
-				release: async () => {
-					released.resolve()
-					await transaction
-				},
+				release,
 			}
 		}
 

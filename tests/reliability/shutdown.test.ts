@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { connect } from 'node:net'
 import postgres from 'postgres'
-import { createPgServer, type PgServer, requirePostgresBinaries } from '../helpers/pg-server'
+import { createPgServer, lockGuildTable, type PgServer, requirePostgresBinaries } from '../helpers/pg-server'
 import { type ApiProcess, startApi } from '../helpers/process'
 import { call, eventually, type Reply } from './helpers'
 
@@ -53,24 +53,6 @@ describe.skipIf(!enabled)('graceful shutdown (own PostgreSQL server)', () => {
 		return { api, holder }
 	}
 
-	/** Takes an exclusive lock on `guild` and keeps it until `release()`. */
-	async function lockGuilds(holder: postgres.Sql) {
-		const locked = Promise.withResolvers<void>()
-		const released = Promise.withResolvers<void>()
-		const transaction = holder
-			.begin(async (tx) => {
-				await tx`lock table guild in access exclusive mode`
-				locked.resolve()
-				await released.promise
-			})
-			.catch(() => {})
-		await locked.promise
-		return async () => {
-			released.resolve()
-			await transaction
-		}
-	}
-
 	/** Waits until `n` of the API's queries are blocked on the lock inside PostgreSQL. */
 	async function blockedQueries(n: number) {
 		await eventually(
@@ -87,7 +69,7 @@ describe.skipIf(!enabled)('graceful shutdown (own PostgreSQL server)', () => {
 
 	test('SIGTERM drains in-flight requests with full responses, refuses new connections, closes the pool, exits 0', async () => {
 		const { api, holder } = await setUp()
-		const release = await lockGuilds(holder)
+		const release = await lockGuildTable(holder)
 		const requests: Promise<Reply>[] = [
 			call(api, 'GET', '/api/guilds/1', { headers: { 'X-Correlation-ID': 'drain-1' } }),
 			call(api, 'GET', '/api/guilds/2', { headers: { 'X-Correlation-ID': 'drain-2' } }),
@@ -156,7 +138,7 @@ describe.skipIf(!enabled)('graceful shutdown (own PostgreSQL server)', () => {
 
 	test('requests still running at SHUTDOWN_TIMEOUT_MS are cut off and the process exits 0 within the bound', async () => {
 		const { api, holder } = await setUp({ SHUTDOWN_TIMEOUT_MS: '1500' })
-		const release = await lockGuilds(holder)
+		const release = await lockGuildTable(holder)
 		try {
 			const requests = [1, 2].map((i) =>
 				call(api, 'GET', `/api/guilds/${i}`).then(
