@@ -70,15 +70,25 @@ const PEERS: Variant[] = [
 	},
 	{ id: 'hono-peer', label: 'peer: Hono + @hono/prometheus + hono/request-id', args: ['bench/servers/hono-peer.ts'] },
 ]
-const NO_DB = { BENCH_DATABASE: '0', DATABASE_URL: 'memory://' }
+const MEMORY = { DATABASE_URL: 'memory://' }
+/**
+ * Bare Elysia with no database in the process. A reference row only: the API always holds
+ * one, and an in-memory PGlite makes every request of any server in that process slower
+ * (its heap makes each garbage collection longer), so the baseline holds the same one.
+ */
+const NO_DB: Variant = {
+	id: 'bare-no-db',
+	label: 'bare Elysia, no database in the process (reference)',
+	args: ['bench/servers/bare.ts'],
+	env: { BENCH_DATABASE: '0', DATABASE_URL: 'memory://' },
+}
 /** Bare Elysia plus only the header work the correlation-ID contract requires. */
 const HEADERS_ONLY: Variant = {
 	id: 'bare-headers',
 	label: 'bare Elysia + correlation headers only (read, validate, send two)',
 	args: ['bench/servers/bare.ts'],
-	env: { ...NO_DB, BENCH_HEADERS: '1' },
+	env: { ...MEMORY, BENCH_HEADERS: '1' },
 }
-const MEMORY = { DATABASE_URL: 'memory://' }
 
 /** Bodies with the correlation ID masked, so responses of different servers compare equal. */
 async function fingerprint(url: string): Promise<string> {
@@ -186,7 +196,8 @@ export async function runHttp(options: HttpOptions, only: readonly string[] = HT
 				title: 'GET /health/live: no access line (successful probes log at debug)',
 				path: '/health/live',
 				variants: [
-					bare(NO_DB),
+					bare(MEMORY),
+					NO_DB,
 					HEADERS_ONLY,
 					app('app', 'API: correlation ID + async context + metrics', 'all', MEMORY),
 					app('app-no-metrics', 'API, metrics off', 'accessLog', MEMORY),
@@ -203,7 +214,8 @@ export async function runHttp(options: HttpOptions, only: readonly string[] = HT
 				title: 'GET of an unmatched path: 404 JSON error body and one info access line',
 				path: '/bench/no-such-route',
 				variants: [
-					bare(NO_DB),
+					bare(MEMORY),
+					NO_DB,
 					HEADERS_ONLY,
 					app('app', 'API: as above + JSON access line', 'all', MEMORY),
 					app('app-no-access-log', 'API, access line off', 'metrics', MEMORY),

@@ -102,12 +102,13 @@ function targets(run: RunResult): Target[] {
 	}
 	if (run.store) {
 		const { record, render } = run.store
-		const recordRatio = record.promClientNs / record.exemplarNs
+		const plain = record.promClientNs / record.labelsNs
+		const withExemplar = record.promClientExemplarNs / record.exemplarNs
 		list.push({
-			name: 'Metrics store, record one request (as the API does: labels + exemplar)',
-			goal: '≥ 10× prom-client',
-			measured: `${formatRatio(recordRatio)} (${record.exemplarNs.toFixed(0)} vs ${record.promClientNs.toFixed(0)} ns)`,
-			pass: recordRatio >= 10,
+			name: 'Metrics store, record one request (labels each time), against prom-client doing the same',
+			goal: '≥ 10×',
+			measured: `${formatRatio(plain)} (${record.labelsNs.toFixed(0)} vs ${record.promClientNs.toFixed(0)} ns); with exemplars ${formatRatio(withExemplar)} (${record.exemplarNs.toFixed(0)} vs ${record.promClientExemplarNs.toFixed(0)} ns)`,
+			pass: plain >= 10 && withExemplar >= 10,
 		})
 		const big = render.find((r) => r.series === 10_000)
 		if (big) {

@@ -5,7 +5,6 @@
 import { Elysia } from 'elysia'
 import type { LogLayer } from 'loglayer'
 import type { Database } from './db/client'
-import { jsonBody } from './http/json-body'
 import { docsRoutes } from './modules/docs/routes'
 import { createGuildRepository } from './modules/guilds/repository'
 import { guildRoutes } from './modules/guilds/routes'
@@ -61,7 +60,6 @@ export function createApp(deps: AppDeps) {
 				features: deps.features,
 			}),
 		)
-		.use(jsonBody())
 		.use(docsRoutes(VERSION))
 		.use(healthRoutes({ database: deps.database, isShuttingDown: deps.isShuttingDown }))
 		.use(metricsRoute(deps.registry, deps.metricsToken))

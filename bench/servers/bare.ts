@@ -1,6 +1,6 @@
 /**
  * Bare Elysia serving the same responses as the API, with no observability at all:
- * `/health/live`, the JSON 404 error body (a fixed ID where the API puts the correlation ID)
+ * `/health/live` (with the API's response schema, which Elysia validates), the JSON 404 error body (a fixed ID where the API puts the correlation ID)
  * and `GET /api/guilds/:guildId` through the same repository and mapping, with no schemas.
  *
  * `BENCH_HEADERS=1` adds only what the correlation-ID contract costs at the HTTP layer: read
@@ -8,6 +8,7 @@
  * `Access-Control-Expose-Headers`. No async context, metrics or logs.
  */
 import { Elysia } from 'elysia'
+import { Health } from '../../src/modules/health/routes'
 import { createGuildRepository } from '../../src/modules/guilds/repository'
 import { toGuildDto } from '../../src/modules/guilds/service'
 import { isValidCorrelationId } from '../../src/observability/correlation'
@@ -32,7 +33,7 @@ new Elysia()
 		set.status = 404
 		return { error: { code: 'NOT_FOUND', message: NOT_FOUND_MESSAGE, correlation_id: FIXED_ID } }
 	})
-	.get('/health/live', () => ({ status: 'ok' }))
+	.get('/health/live', () => ({ status: 'ok' as const }), { response: { 200: Health } })
 	.get('/api/guilds/:guildId', async ({ params, set }) => {
 		const row = await repository?.find(BigInt(params.guildId))
 		if (row) return toGuildDto(row)

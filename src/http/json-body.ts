@@ -34,12 +34,14 @@ export const bodyTooDeep = (max: number) =>
 
 /**
  * Parses `application/json` bodies itself, refusing deep nesting with a 400; other content
- * types go on to Elysia's parsers. Register it globally, after the request observability.
+ * types go on to Elysia's parsers. Use it in each module whose routes take JSON bodies: the
+ * hook is scoped to that module's routes. A global parse hook would make Elysia compile
+ * every route handler as async, a promise per request even on GET /health/live.
  */
 export function jsonBody(options: { maxDepth?: number } = {}) {
 	const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH
 	return new Elysia({ name: 'byte.json-body', seed: maxDepth }).onParse(
-		{ as: 'global' },
+		{ as: 'scoped' },
 		async function parseJsonBody({ request, contentType }) {
 			if (contentType !== 'application/json') return
 			const text = await request.text()

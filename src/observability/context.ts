@@ -43,9 +43,10 @@ export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
  * Makes `ctx` the current context for the rest of the current synchronous
  * execution and the async work it starts (AsyncLocalStorage#enterWith).
  *
- * For hooks that cannot wrap the handler in a callback, such as Elysia's
- * `onRequest`. Under `Bun.serve` every request starts in a fresh async scope, so
- * the context stays with its request (checked with 50 concurrent requests).
+ * For the request wrapper (./http.ts), whose remaining work, the access line
+ * included, all belongs to the request. Under `Bun.serve` every request starts
+ * in a fresh async scope, so the context stays with its request (checked with
+ * 50 concurrent requests).
  * Caveat: `enterWith` never restores the previous context, so when a caller
  * invokes `app.handle()` directly (tests), the caller's own scope keeps the last
  * request's context afterwards. Prefer {@link runWithContext} wherever a

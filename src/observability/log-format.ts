@@ -229,6 +229,58 @@ export const jsonFormat: LineFormat = {
 	},
 }
 
+// ---------------------------------------------------------------- request line
+
+/** The access line's fields, in the order they are written. */
+export interface RequestLineFields {
+	method: string
+	path: string
+	endpoint: string
+	status: number
+	duration_ms: number
+}
+
+/** A JSON string literal, escaped as {@link finishJson} escapes a whole line. */
+function jsonString(text: string): string {
+	const json = JSON.stringify(text)
+	return UNSAFE_IN_JSON.test(json) ? json.replace(UNSAFE_IN_JSON_ALL, unicodeEscape) : json
+}
+
+// Logger names, events, methods and route templates repeat on every line; bounded anyway.
+const MAX_CACHED_LITERALS = 1024
+const literalCache = new Map<string, string>()
+const redactedLiteralCache = new Map<string, string>()
+
+function cachedLiteral(cache: Map<string, string>, text: string, redact: boolean): string {
+	let json = cache.get(text)
+	if (json === undefined) {
+		json = jsonString(redact ? redactString(text) : text)
+		if (cache.size >= MAX_CACHED_LITERALS) cache.clear()
+		cache.set(text, json)
+	}
+	return json
+}
+
+const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null')
+
+/**
+ * The access line in the JSON format: byte for byte what `jsonFormat.line` writes for
+ * `event` with `fields` as metadata, built from one template instead of an object that
+ * JSON.stringify walks and per-field key and redaction lookups. About a third of the cost
+ * (bench/logging.ts), on a line written for every request.
+ */
+export function jsonRequestLine(
+	time: number,
+	level: string,
+	name: string,
+	correlationId: string | undefined,
+	event: string,
+	fields: RequestLineFields,
+): string {
+	const id = correlationId === undefined ? '' : `,"correlation_id":${jsonString(correlationId)}`
+	return `{"timestamp":"${isoTimestamp(time)}","level":"${LEVEL_NAMES[level] ?? 'info'}","logger":${cachedLiteral(literalCache, name, false)}${id},"event":${cachedLiteral(redactedLiteralCache, event, true)},"method":${cachedLiteral(redactedLiteralCache, fields.method, true)},"path":${jsonString(redactString(fields.path))},"endpoint":${cachedLiteral(redactedLiteralCache, fields.endpoint, true)},"status":${jsonNumber(fields.status)},"duration_ms":${jsonNumber(fields.duration_ms)}}\n`
+}
+
 // ---------------------------------------------------------------- pretty
 
 const PRETTY_LABEL: Readonly<Record<LevelName, readonly [string, string]>> = {

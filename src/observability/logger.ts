@@ -10,9 +10,17 @@
 import { LogLayer, type LogLayerTransportParams, type LogLevelType } from 'loglayer'
 import { LoggerlessTransport } from '@loglayer/transport'
 import { currentCorrelationId } from './context'
-import { jsonFormat, type LevelName, type LineFormat, prettyFormat, serializeError } from './log-format'
+import {
+	jsonFormat,
+	jsonRequestLine,
+	type LevelName,
+	type LineFormat,
+	prettyFormat,
+	type RequestLineFields,
+	serializeError,
+} from './log-format'
 
-export type { LevelName } from './log-format'
+export type { LevelName, RequestLineFields } from './log-format'
 
 /** Where finished lines go. Each `write` receives whole lines ending in `\n`. */
 export interface LineSink {
@@ -79,6 +87,31 @@ class LineTransport extends LoggerlessTransport {
 	/** A transport for a child logger named `name` below this one. */
 	named(name: string): LineTransport {
 		return new LineTransport(this.output, this.isRoot ? name : `${this.loggerName}.${name}`, false)
+	}
+
+	/**
+	 * Writes the access line through {@link jsonRequestLine} when this transport writes JSON
+	 * and would accept the line; false when the caller must take the general path.
+	 */
+	shipRequestLine(logLevel: LogLevelType, event: string, fields: RequestLineFields): boolean {
+		if (!this.enabled || this.level !== 'trace' || this.output.format !== jsonFormat) return false
+		const { sink, clock } = this.output
+		let time = Number.NaN
+		let correlationId: string | undefined
+		let line: string
+		try {
+			correlationId = currentCorrelationId()
+			time = clock()
+			line = jsonRequestLine(time, logLevel, this.rendered, correlationId, event, fields)
+		} catch (error) {
+			line = jsonFormat.fallback(time, logLevel, this.rendered, correlationId, error)
+		}
+		try {
+			sink.write(line)
+		} catch {
+			// stdout closed or sink broken
+		}
+		return true
 	}
 
 	// A log call must never throw: formatting failures become a fallback line,
@@ -190,24 +223,13 @@ interface PluginCount {
 	pluginManager?: { countPlugins?: () => number }
 }
 
-/**
- * A writer for lines written on every request (the access line): the same bytes as
- * `logger.withMetadata(fields)[level](event)`, at about half the cost. LogLayer still
- * decides whether the level is enabled, and the line still goes through this logger's
- * transport (format, sink, fallback line); what is skipped is LogLayer's per-call
- * assembly, which copies the metadata three times to merge in context, lazy values and
- * plugin output (~0.6 µs of a ~1.4 µs line, bench/logging.ts). Whenever any of those is
- * in play — context set on the logger, plugins, muted metadata, a message prefix,
- * transport groups — the writer takes the ordinary LogLayer path instead.
- */
-export function lineWriter(logger: LogLayer): LineWriter {
-	const transport = lineTransportOf(logger)
-	if (!transport) throw new TypeError('lineWriter() needs a logger made by createLogger()')
+/** True while `logger` writes exactly what its transport makes of each call (no LogLayer extras). */
+function plainCheck(logger: LogLayer): () => boolean {
 	const contexts = logger.getContextManager()
 	const plugins = (logger as unknown as PluginCount).pluginManager
 	const config = logger.getConfig()
 	const only = !Array.isArray(config.transport) || config.transport.length === 1
-	const plain = () =>
+	return () =>
 		only &&
 		typeof plugins?.countPlugins === 'function' &&
 		plugins.countPlugins() === 0 &&
@@ -215,6 +237,22 @@ export function lineWriter(logger: LogLayer): LineWriter {
 		!config.muteMetadata &&
 		!config.prefix &&
 		!config.groups
+}
+
+/**
+ * A writer for lines written on every request: the same bytes as
+ * `logger.withMetadata(fields)[level](event)`, at about half the cost. LogLayer still
+ * decides whether the level is enabled, and the line still goes through this logger's
+ * transport (format, sink, fallback line); what is skipped is LogLayer's per-call
+ * assembly, which copies the metadata three times to merge in context, lazy values and
+ * plugin output (bench/logging.ts). Whenever any of those is in play — context set on the
+ * logger, plugins, muted metadata, a message prefix, transport groups — the writer takes
+ * the ordinary LogLayer path instead.
+ */
+export function lineWriter(logger: LogLayer): LineWriter {
+	const transport = lineTransportOf(logger)
+	if (!transport) throw new TypeError('lineWriter() needs a logger made by createLogger()')
+	const plain = plainCheck(logger)
 	return function writeLine(level, event, fields) {
 		const logLevel = LEVEL_METHODS[level]
 		if (!logger.isLevelEnabled(logLevel)) return
@@ -223,6 +261,26 @@ export function lineWriter(logger: LogLayer): LineWriter {
 			return
 		}
 		transport._sendToLogger({ logLevel, messages: [event], data: fields, hasData: true } as LogLayerTransportParams)
+	}
+}
+
+/** Writes the access line: `event` at `level` with the request's fields. */
+export type RequestLineWriter = (level: LevelName, event: string, fields: RequestLineFields) => void
+
+/**
+ * The {@link lineWriter} of the access line, whose fields are always the same five: in the
+ * JSON format the line comes from one template ({@link jsonRequestLine}), the same bytes
+ * for a third of the formatting cost. In any other case it is an ordinary `lineWriter`.
+ */
+export function requestLineWriter(logger: LogLayer): RequestLineWriter {
+	const transport = lineTransportOf(logger)
+	if (!transport) throw new TypeError('requestLineWriter() needs a logger made by createLogger()')
+	const general = lineWriter(logger)
+	const plain = plainCheck(logger)
+	return function writeRequestLine(level, event, fields) {
+		const logLevel = LEVEL_METHODS[level]
+		if (!logger.isLevelEnabled(logLevel)) return
+		if (!plain() || !transport.shipRequestLine(logLevel, event, fields)) general(level, event, { ...fields })
 	}
 }
 
@@ -247,44 +305,79 @@ export async function flushLogs(logger: LogLayer): Promise<void> {
 
 let sharedStdout: LineSink | undefined
 
+/** Lines are held until the end of the event-loop turn, or until this many characters. */
+export const BATCH_CHARS = 64 * 1024
+
+/** What {@link batchedSink} writes to: the part of Bun's FileSink it uses. */
+export interface ChunkWriter {
+	write(chunk: string): number | Promise<number>
+	flush(): number | Promise<number>
+}
+
 /**
- * The process-wide stdout sink: Bun's FileSink (`Bun.stdout.writer()`). It
- * buffers in-process and writes once per event-loop turn, several times
- * cheaper per line than stream-based writers (SonicBoom, fs.createWriteStream).
+ * A sink that hands `writer` the lines of one event-loop turn as one chunk: from
+ * `setImmediate`, or at once when they reach {@link BATCH_CHARS}, and on `flush()`.
+ * If the writer fails (EPIPE: the reader went away), writes stop instead of throwing
+ * or rejecting unhandled.
+ */
+export function batchedSink(writer: ChunkWriter): LineSink {
+	let broken = false
+	let pending = ''
+	let scheduled = false
+	const markBroken = () => {
+		broken = true
+	}
+	const writeOut = () => {
+		scheduled = false
+		if (pending.length === 0 || broken) return
+		const chunk = pending
+		pending = ''
+		try {
+			const written = writer.write(chunk)
+			if (typeof written !== 'number') written.catch(markBroken)
+		} catch {
+			broken = true
+		}
+	}
+	return {
+		write(chunk) {
+			if (broken) return
+			pending += chunk
+			if (pending.length >= BATCH_CHARS) writeOut()
+			else if (!scheduled) {
+				scheduled = true
+				setImmediate(writeOut)
+			}
+		},
+		flush() {
+			writeOut()
+			if (broken) return
+			try {
+				const flushed = writer.flush()
+				if (typeof flushed !== 'number') return flushed.then(() => undefined, markBroken)
+			} catch {
+				broken = true
+			}
+		},
+	}
+}
+
+/**
+ * The process-wide stdout sink: Bun's FileSink (`Bun.stdout.writer()`), several times
+ * cheaper per line than stream-based writers (SonicBoom, fs.createWriteStream), behind
+ * {@link batchedSink}. When stdout is a file, FileSink writes every chunk straight
+ * through, so a line per request was a `write(2)` per request (~2–4 µs under load, most
+ * of the access line's cost then; README.md, "Performance"); batched, one event-loop turn
+ * under load (tens of requests) costs one. The batch is written on `exit` too, so a crash
+ * or `process.exit()` still writes it; what a SIGKILL can lose is that one turn's lines.
  *
  * One instance per process, so lines from different loggers never interleave
  * mid-line. On `exit` it flushes what it can synchronously; only a pipe that is
  * already full at that moment can still lose lines (see {@link flushLogs}).
- * If the reader goes away (EPIPE), writes stop instead of throwing or
- * rejecting unhandled.
  */
 export function stdoutSink(): LineSink {
 	if (sharedStdout) return sharedStdout
-	const writer = Bun.stdout.writer()
-	let broken = false
-	const markBroken = () => {
-		broken = true
-	}
-	const sink: LineSink = {
-		write(chunk) {
-			if (broken) return
-			try {
-				const pending = writer.write(chunk)
-				if (typeof pending !== 'number') pending.catch(markBroken)
-			} catch {
-				broken = true
-			}
-		},
-		flush() {
-			if (broken) return
-			try {
-				const pending = writer.flush()
-				if (typeof pending !== 'number') return pending.then(() => undefined, markBroken)
-			} catch {
-				broken = true
-			}
-		},
-	}
+	const sink = batchedSink(Bun.stdout.writer())
 	process.on('exit', () => {
 		sink.flush()
 	})

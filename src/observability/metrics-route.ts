@@ -17,9 +17,10 @@ export function metricsRoute(registry: Registry, token?: string) {
 				throw unauthorized('A valid bearer token is required for /metrics')
 			}
 			const { format, contentType } = negotiate(request.headers.get('accept'))
-			set.headers['content-type'] = contentType
-			// Elysia wraps it in a Response within this tick, and Response copies its bytes.
-			return registry.renderBytes(format)
+			// Response copies the bytes, so the registry's buffer is free for the next scrape.
+			// Built here rather than returned bare: Elysia reads a handler ending in
+			// `return fn(...)` as asynchronous, and a promise per scrape is wasted.
+			return new Response(registry.renderBytes(format), { headers: { 'content-type': contentType } })
 		},
 		{ detail: { hide: true } },
 	)

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { runWithContext } from '../../src/observability/context'
-import { lineWriter, loggerFor, setLogLevel } from '../../src/observability/logger'
+import { lineWriter, loggerFor, requestLineWriter, setLogLevel } from '../../src/observability/logger'
 import { jsonLogger } from './helpers'
 
 // What the access line carries, hostile path included: it must come out as LogLayer writes it.
@@ -12,21 +12,35 @@ const FIELDS = {
 	duration_ms: 0.731,
 }
 
-function bothWays(make: () => ReturnType<typeof jsonLogger>, prepare?: (log: ReturnType<typeof loggerFor>) => void) {
+type Fields = typeof FIELDS
+
+/** What LogLayer writes for the access line, then what each writer writes for it. */
+function threeWays(
+	make: () => ReturnType<typeof jsonLogger>,
+	prepare?: (log: ReturnType<typeof loggerFor>) => void,
+	fields: Fields = FIELDS,
+	correlationId: string | undefined = 'req-1',
+) {
 	const written: string[] = []
-	for (const direct of [false, true]) {
+	for (const way of ['loglayer', 'lineWriter', 'requestLineWriter'] as const) {
 		const { log, sink } = make()
 		const http = loggerFor(log, 'api.http')
 		prepare?.(http)
-		const write = lineWriter(http)
-		runWithContext({ correlationId: 'req-1' }, () => {
-			if (direct) write('info', 'Request completed', { ...FIELDS })
-			else http.withMetadata({ ...FIELDS }).info('Request completed')
-		})
+		const writeLine = lineWriter(http)
+		const writeRequestLine = requestLineWriter(http)
+		const run = () => {
+			if (way === 'lineWriter') writeLine('info', 'Request completed', { ...fields })
+			else if (way === 'requestLineWriter') writeRequestLine('info', 'Request completed', { ...fields })
+			else http.withMetadata({ ...fields }).info('Request completed')
+		}
+		if (correlationId === undefined) run()
+		else runWithContext({ correlationId }, run)
 		written.push(sink.text)
 	}
 	return written
 }
+
+const bothWays = (...args: Parameters<typeof threeWays>) => threeWays(...args).slice(0, 2)
 
 describe('lineWriter (the access line)', () => {
 	test('writes exactly the bytes withMetadata(...).info(...) writes, in JSON and pretty', () => {
@@ -54,5 +68,70 @@ describe('lineWriter (the access line)', () => {
 		setLogLevel(log, 'debug')
 		write('debug', 'Request completed', { ...FIELDS })
 		expect(sink.only()).toMatchObject({ level: 'debug', event: 'Request completed' })
+	})
+})
+
+describe('requestLineWriter (the access line from one template)', () => {
+	test('writes exactly the bytes LogLayer writes, for hostile and odd values too', () => {
+		const paths = [
+			'/api/guilds/1',
+			'/x?\u2028\u2029\u009b\u007f"\\',
+			'/\u0000\u001b[31m\n\r\t',
+			'/ünïcode/日本/\ud83d\ude00/\ud800',
+			'/https://user:hunter2@example.com/x',
+			'/Bearer abc.def.ghi',
+			'',
+		]
+		const endpoints = ['/api/guilds/:guildId', 'unmatched', '/odd "template"\u2028']
+		const numbers: [number, number][] = [
+			[404, 0.731],
+			[200, 0],
+			[500, 12345.678],
+			[200, Number.NaN],
+			[599, Number.POSITIVE_INFINITY],
+			[200, -0],
+			[204, 1e-7],
+		]
+		let checked = 0
+		for (const path of paths)
+			for (const endpoint of endpoints)
+				for (const [status, duration_ms] of numbers)
+					for (const id of ['req-1', undefined]) {
+						const fields = { method: path === '' ? 'OTHER' : 'GET', path, endpoint, status, duration_ms }
+						const [viaLogLayer, , template] = threeWays(() => jsonLogger(), undefined, fields, id)
+						expect(template).toBe(viaLogLayer as string)
+						checked++
+					}
+		expect(checked).toBe(paths.length * endpoints.length * numbers.length * 2)
+	})
+
+	test('secrets in the path are redacted as in any other line', () => {
+		const { log, sink } = jsonLogger()
+		requestLineWriter(loggerFor(log, 'api.http'))('info', 'Request completed', {
+			...FIELDS,
+			path: '/https://user:hunter2@example.com/x',
+		})
+		expect(sink.text).not.toContain('hunter2')
+	})
+
+	test('takes the LogLayer path, with the same result, in the pretty format and with context', () => {
+		const [pretty, , prettyTemplate] = threeWays(() => jsonLogger({ format: 'pretty', color: true }))
+		expect(prettyTemplate).toBe(pretty as string)
+		const [withContext, , contextTemplate] = threeWays(
+			() => jsonLogger(),
+			(log) => log.withContext({ region: 'eu' }),
+		)
+		expect(contextTemplate).toBe(withContext as string)
+		expect(JSON.parse(contextTemplate as string).region).toBe('eu')
+	})
+
+	test('honours the level', () => {
+		const { log, sink } = jsonLogger({ level: 'info' })
+		const write = requestLineWriter(loggerFor(log, 'api.http'))
+		write('debug', 'Request completed', { ...FIELDS })
+		expect(sink.chunks).toHaveLength(0)
+		setLogLevel(log, 'debug')
+		write('debug', 'Request completed', { ...FIELDS })
+		expect(sink.only()).toMatchObject({ level: 'debug', event: 'Request completed', path: FIELDS.path })
 	})
 })

@@ -54,4 +54,21 @@ describe('default sink: a real process writing to stdout', () => {
 		expect(records).toHaveLength(lines)
 		expect(records.at(-1)).toMatchObject({ event: 'burst line', i: lines - 1 })
 	})
+
+	test('lines are batched per event-loop turn, in order, and process.exit() still writes the last batch', async () => {
+		const { stdout, exitCode } = await run([process.execPath, CHILD, 'exit'])
+		expect(exitCode).toBe(4)
+		const records = parseLines(stdout)
+		expect(records.map((r) => (r.event === 'turn line' ? `${r.turn}.${r.i}` : r.event))).toEqual([
+			...[0, 1, 2].flatMap((turn) => [0, 1, 2, 3, 4].map((i) => `${turn}.${i}`)),
+			'last line',
+		])
+	})
+
+	test('a line written just before an uncaught exception is not lost', async () => {
+		const { stdout, stderr, exitCode } = await run([process.execPath, CHILD, 'throw'])
+		expect(exitCode).not.toBe(0)
+		expect(stderr).toContain('crash')
+		expect(parseLines(stdout)).toEqual([expect.objectContaining({ event: 'before the crash' })])
+	})
 })

@@ -1,6 +1,7 @@
 /** HTTP routes for guilds and their settings sub-resources under /api/guilds. */
 import { Elysia } from 'elysia'
 import { ErrorBody } from '../../http/error-body'
+import { jsonBody } from '../../http/json-body'
 import {
 	AllowedUsers,
 	ForumConfig,
@@ -22,6 +23,7 @@ const guildId = (p: { guildId: string }) => snowflake(p.guildId, 'params.guildId
 /** Builds the guild routes around a service (so tests and the app can inject their own). */
 export function guildRoutes(service: GuildService) {
 	return new Elysia({ name: 'byte.guilds', prefix: '/api/guilds', detail: { tags: ['Guilds'] } })
+		.use(jsonBody())
 		.get('', ({ query }) => service.list(query.limit ?? 50, query.offset ?? 0), {
 			query: GuildListQuery,
 			response: { 200: GuildList, 422: ErrorBody, 503: ErrorBody },

@@ -2,7 +2,8 @@
 import { Elysia, t } from 'elysia'
 import type { Database } from '../../db/client'
 
-const Health = t.Object({
+/** The body of every health route (also what bench/servers/bare.ts validates against). */
+export const Health = t.Object({
 	status: t.Union([t.Literal('ok'), t.Literal('unavailable')]),
 	database: t.Optional(t.Union([t.Literal('ok'), t.Literal('unavailable')])),
 	reason: t.Optional(t.String()),

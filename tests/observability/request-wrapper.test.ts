@@ -1,0 +1,81 @@
+/**
+ * The request wrapper (src/observability/http.ts) around Elysia's compiled handlers: it must
+ * see every response, keep synchronous routes synchronous, and record each request once.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createTestApp, type TestApp } from '../helpers/app'
+
+let t: TestApp
+beforeAll(async () => {
+	t = await createTestApp({ level: 'info' })
+	t.app
+		// A response whose headers refuse changes (a proxied fetch() response may): it is copied.
+		.get('/test/sealed', () => {
+			const response = new Response('sealed', { status: 202 })
+			Object.defineProperty(response.headers, 'set', {
+				value: () => {
+					throw new TypeError('immutable headers')
+				},
+			})
+			return response
+		})
+		.get('/test/slow', async () => {
+			await Bun.sleep(5)
+			return { slow: true }
+		})
+})
+afterAll(() => t.close())
+
+type Route = { method: string; path: string; compile?: () => unknown; composed?: unknown }
+
+describe('the request wrapper', () => {
+	test('keeps synchronous routes synchronous (no global async hook, no global parse hook)', () => {
+		// Elysia compiles each route from its hooks; one async global hook, or any global
+		// parse hook, makes every route handler async: a promise per request on /health/live.
+		const routes = (t.app as unknown as { router: { history: Route[] } }).router.history
+		for (const path of ['/health/live', '/metrics']) {
+			const route = routes.find((r) => r.method === 'GET' && r.path === path) as Route
+			const handler = (route.compile?.() ?? route.composed) as () => unknown
+			expect(`${path}: ${handler.constructor.name}`).toBe(`${path}: Function`)
+		}
+	})
+
+	test('a response with immutable headers still gets the correlation headers, body and status intact', async () => {
+		const res = await t.request('GET', '/test/sealed', { headers: { 'X-Correlation-ID': 'sealed-1' } })
+		expect(res.status).toBe(202)
+		expect(res.text).toBe('sealed')
+		expect(res.headers.get('x-correlation-id')).toBe('sealed-1')
+		expect(res.headers.get('access-control-expose-headers')).toBe('X-Correlation-ID')
+	})
+
+	test('asynchronous handlers are recorded once, with their route and duration', async () => {
+		const before = t.sample('http_requests_total{method="GET",endpoint="/test/slow",status="200"}')
+		t.clearLogs()
+		const res = await t.request('GET', '/test/slow', { headers: { 'X-Correlation-ID': 'slow-1' } })
+		expect(res.json).toEqual({ slow: true })
+		expect(t.sample('http_requests_total{method="GET",endpoint="/test/slow",status="200"}')).toBe(before + 1)
+		const lines = t.logs().filter((l) => l.event === 'Request completed')
+		expect(lines).toHaveLength(1)
+		expect(lines[0]).toMatchObject({ correlation_id: 'slow-1', endpoint: '/test/slow', status: 200 })
+		expect(lines[0]?.duration_ms as number).toBeGreaterThanOrEqual(4)
+	})
+
+	test('HEAD requests carry the headers and are counted under their own method', async () => {
+		const before = t.sample('http_requests_total{method="HEAD",endpoint="/health/live",status="200"}')
+		const res = await t.request('HEAD', '/health/live', { headers: { 'X-Correlation-ID': 'head-1' } })
+		expect(res.status).toBe(200)
+		expect(res.text).toBe('')
+		expect(res.headers.get('x-correlation-id')).toBe('head-1')
+		expect(t.sample('http_requests_total{method="HEAD",endpoint="/health/live",status="200"}')).toBe(before + 1)
+	})
+
+	test('the in-flight gauge returns to zero after success, errors and unknown routes', async () => {
+		await Promise.all([
+			t.request('GET', '/test/slow'),
+			t.request('GET', '/no/such/route'),
+			t.request('POST', '/api/guilds', { body: '{not json' }),
+			t.request('GET', '/health/live'),
+		])
+		expect(t.sample('http_requests_in_flight')).toBe(0)
+	})
+})
