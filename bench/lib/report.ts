@@ -163,7 +163,9 @@ export function markdown(run: RunResult): string {
 	}
 	if (run.logging) {
 		out.push('')
-		out.push('## One access line, formatted and written to a FileSink on /dev/null (bench/logging.ts)')
+		out.push(
+			'## One access line, formatted and written through the stdout batching to a FileSink on /dev/null (bench/logging.ts)',
+		)
 		out.push('')
 		const pino =
 			Object.entries(run.logging.ns).find(([label]) => label.startsWith('pino: same fields ('))?.[1] ?? Number.NaN

@@ -22,9 +22,20 @@ import {
 
 export type { LevelName, RequestLineFields } from './log-format'
 
+/** A line whose values are all captured, to be formatted when its sink writes it out. */
+export interface DeferredLine {
+	/** The whole line, newline included. Never throws. */
+	line(): string
+}
+
 /** Where finished lines go. Each `write` receives whole lines ending in `\n`. */
 export interface LineSink {
 	write(chunk: string): void
+	/**
+	 * Takes a line to format later, in its place among the written ones: a sink that writes
+	 * once per event-loop turn formats a turn's access lines together, in one warm loop.
+	 */
+	defer?(line: DeferredLine): void
 	/** Pushes buffered lines out; the promise (if any) settles once they are written. */
 	flush(): void | Promise<void>
 }
@@ -66,6 +77,26 @@ interface Output {
 
 const NO_MESSAGES: never[] = []
 
+/** An access line with everything captured at the call: time, correlation ID, fields. */
+class DeferredRequestLine implements DeferredLine {
+	constructor(
+		private readonly time: number,
+		private readonly level: LogLevelType,
+		private readonly name: string,
+		private readonly correlationId: string | undefined,
+		private readonly event: string,
+		private readonly fields: RequestLineFields,
+	) {}
+
+	line(): string {
+		try {
+			return jsonRequestLine(this.time, this.level, this.name, this.correlationId, this.event, this.fields)
+		} catch (error) {
+			return jsonFormat.fallback(this.time, this.level, this.name, this.correlationId, error)
+		}
+	}
+}
+
 /**
  * Formats and writes one line per log call. One instance per named logger, so
  * the `logger` field is rendered once, not per line.
@@ -102,6 +133,10 @@ class LineTransport extends LoggerlessTransport {
 		try {
 			correlationId = currentCorrelationId()
 			time = clock()
+			if (sink.defer !== undefined) {
+				sink.defer(new DeferredRequestLine(time, logLevel, this.rendered, correlationId, event, fields))
+				return true
+			}
 			line = jsonRequestLine(time, logLevel, this.rendered, correlationId, event, fields)
 		} catch (error) {
 			line = jsonFormat.fallback(time, logLevel, this.rendered, correlationId, error)
@@ -264,13 +299,16 @@ export function lineWriter(logger: LogLayer): LineWriter {
 	}
 }
 
-/** Writes the access line: `event` at `level` with the request's fields. */
+/**
+ * Writes the access line: `event` at `level` with the request's fields. The line may be
+ * formatted later (see {@link LineSink.defer}), so `fields` must not change after the call.
+ */
 export type RequestLineWriter = (level: LevelName, event: string, fields: RequestLineFields) => void
 
 /**
  * The {@link lineWriter} of the access line, whose fields are always the same five: in the
- * JSON format the line comes from one template ({@link jsonRequestLine}), the same bytes
- * for a third of the formatting cost. In any other case it is an ordinary `lineWriter`.
+ * JSON format the line comes from one template ({@link jsonRequestLine}): the same bytes,
+ * formatted in a third of the time. In any other case it is an ordinary `lineWriter`.
  */
 export function requestLineWriter(logger: LogLayer): RequestLineWriter {
 	const transport = lineTransportOf(logger)
@@ -307,6 +345,8 @@ let sharedStdout: LineSink | undefined
 
 /** Lines are held until the end of the event-loop turn, or until this many characters. */
 export const BATCH_CHARS = 64 * 1024
+/** What a deferred line counts for against {@link BATCH_CHARS} (an access line is ~250). */
+const DEFERRED_CHARS = 256
 
 /** What {@link batchedSink} writes to: the part of Bun's FileSink it uses. */
 export interface ChunkWriter {
@@ -317,21 +357,30 @@ export interface ChunkWriter {
 /**
  * A sink that hands `writer` the lines of one event-loop turn as one chunk: from
  * `setImmediate`, or at once when they reach {@link BATCH_CHARS}, and on `flush()`.
- * If the writer fails (EPIPE: the reader went away), writes stop instead of throwing
- * or rejecting unhandled.
+ * Deferred lines are formatted then, in their place: a turn's access lines in one loop
+ * cost less than one at a time between requests (measured ~0.4 µs per request on the
+ * 404 benchmark, README.md "Performance"). If the writer fails (EPIPE: the reader went
+ * away), writes stop instead of throwing or rejecting unhandled.
  */
 export function batchedSink(writer: ChunkWriter): LineSink {
 	let broken = false
-	let pending = ''
+	let parts: (string | DeferredLine)[] = []
+	let chars = 0
 	let scheduled = false
 	const markBroken = () => {
 		broken = true
 	}
 	const writeOut = () => {
 		scheduled = false
-		if (pending.length === 0 || broken) return
-		const chunk = pending
-		pending = ''
+		if (parts.length === 0 || broken) return
+		const taken = parts
+		parts = []
+		chars = 0
+		let chunk = ''
+		for (let i = 0; i < taken.length; i++) {
+			const part = taken[i] as string | DeferredLine
+			chunk += typeof part === 'string' ? part : part.line()
+		}
 		try {
 			const written = writer.write(chunk)
 			if (typeof written !== 'number') written.catch(markBroken)
@@ -339,15 +388,24 @@ export function batchedSink(writer: ChunkWriter): LineSink {
 			broken = true
 		}
 	}
+	const added = (count: number) => {
+		chars += count
+		if (chars >= BATCH_CHARS) writeOut()
+		else if (!scheduled) {
+			scheduled = true
+			setImmediate(writeOut)
+		}
+	}
 	return {
 		write(chunk) {
 			if (broken) return
-			pending += chunk
-			if (pending.length >= BATCH_CHARS) writeOut()
-			else if (!scheduled) {
-				scheduled = true
-				setImmediate(writeOut)
-			}
+			parts.push(chunk)
+			added(chunk.length)
+		},
+		defer(line) {
+			if (broken) return
+			parts.push(line)
+			added(DEFERRED_CHARS)
 		},
 		flush() {
 			writeOut()

@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import { runWithContext } from '../../src/observability/context'
-import { lineWriter, loggerFor, requestLineWriter, setLogLevel } from '../../src/observability/logger'
+import { createLogger, lineWriter, loggerFor, requestLineWriter, setLogLevel } from '../../src/observability/logger'
 import { jsonLogger } from './helpers'
+
+const FIXED_NOW = Date.UTC(2026, 10, 26, 1, 2, 3, 456)
 
 // What the access line carries, hostile path included: it must come out as LogLayer writes it.
 const FIELDS = {
@@ -133,5 +135,33 @@ describe('requestLineWriter (the access line from one template)', () => {
 		setLogLevel(log, 'debug')
 		write('debug', 'Request completed', { ...FIELDS })
 		expect(sink.only()).toMatchObject({ level: 'debug', event: 'Request completed', path: FIELDS.path })
+	})
+})
+
+describe('requestLineWriter with a batching sink', () => {
+	test('the deferred line keeps the values of the moment it was written', async () => {
+		const { batchedSink } = await import('../../src/observability/logger')
+		const chunks: string[] = []
+		const sink = batchedSink({ write: (chunk) => chunks.push(chunk), flush: () => 0 })
+		let now = FIXED_NOW
+		const log = loggerFor(createLogger({ sink, clock: () => now }), 'api.http')
+		const write = requestLineWriter(log)
+		runWithContext({ correlationId: 'early' }, () => write('info', 'Request completed', { ...FIELDS }))
+		now += 60_000
+		runWithContext({ correlationId: 'late' }, () => log.info('after'))
+		await sink.flush()
+		const [first, second] = chunks
+			.join('')
+			.trim()
+			.split('\n')
+			.map((l) => JSON.parse(l))
+		expect(first).toMatchObject({ correlation_id: 'early', timestamp: new Date(FIXED_NOW).toISOString() })
+		expect(second).toMatchObject({ correlation_id: 'late', event: 'after' })
+		// The same bytes the line would have had written at once.
+		const direct = jsonLogger({ clock: () => FIXED_NOW })
+		runWithContext({ correlationId: 'early' }, () =>
+			requestLineWriter(loggerFor(direct.log, 'api.http'))('info', 'Request completed', { ...FIELDS }),
+		)
+		expect(chunks.join('').split('\n')[0]).toBe(direct.sink.text.trimEnd())
 	})
 })
