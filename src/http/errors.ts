@@ -31,6 +31,9 @@ export function describeValidation(error: unknown): string {
 	return `${field}: ${reason}`
 }
 
+/** The message of the 404 for a method and path no route serves. */
+export const NO_ROUTE_MESSAGE = 'No route matches this method and path'
+
 export function classifyError(code: unknown, error: unknown): { status: number; code: string; message: string } {
 	if (error instanceof AppError) return { status: error.status, code: error.code, message: error.message }
 	// The parser wraps whatever stopped it; a body cut off at the limit is a 413, not a 400.
@@ -43,7 +46,7 @@ export function classifyError(code: unknown, error: unknown): { status: number; 
 		case 'PARSE':
 			return { status: 400, code: 'MALFORMED_BODY', message: 'The request body could not be parsed (malformed JSON?)' }
 		case 'NOT_FOUND':
-			return { status: 404, code: 'NOT_FOUND', message: 'No route matches this method and path' }
+			return { status: 404, code: 'NOT_FOUND', message: NO_ROUTE_MESSAGE }
 	}
 	const status = (error as { status?: unknown })?.status
 	if (typeof status === 'number' && status >= 400 && status < 500)

@@ -20,6 +20,10 @@
  * is pinned and the tests cover every path through it (tests/observability: success, 4xx,
  * 5xx, unknown routes, parse errors, body limits, HEAD, asynchronous handlers).
  *
+ * Paths no route serves are answered by a catch-all route rather than by Elysia's
+ * not-found error: its error path is an async function (a promise per 404), the route is
+ * not. The catch-all counts as `endpoint="unmatched"` like any unknown path.
+ *
  * Hook shapes matter too: Elysia compiles each route from its hooks' source text, and a
  * hook that ends in `return fn(...)` is taken for an async one, which (like any global
  * parse hook) makes every route handler async. tests/observability/request-wrapper.test.ts
@@ -36,6 +40,8 @@ import { CORRELATION_HEADER, isValidCorrelationId } from './correlation'
 import { requestLineWriter } from './logger'
 
 export const UNMATCHED_ENDPOINT = 'unmatched'
+/** Template of the catch-all route that answers every path no other route serves. */
+export const CATCH_ALL_ROUTE = '*'
 export const OTHER_METHOD = 'OTHER'
 const STANDARD_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 const MAX_LOGGED_PATH = 256
@@ -203,6 +209,19 @@ export function requestObservability(options: RequestObservabilityOptions) {
 				const state = stateOf()
 				if (state !== undefined) state.route = ctx.route
 			})
+			// Hidden from the OpenAPI document; it answers exactly as an unknown route would.
+			.all(
+				CATCH_ALL_ROUTE,
+				function noRoute() {
+					const state = stateOf()
+					const response = errorResponse('NOT_FOUND', undefined, state?.correlationId ?? '')
+					// Counted and logged as unmatched, not under the catch-all's template. (Also keeps
+					// this handler from ending in `return fn(...)`, which Elysia reads as async.)
+					if (state !== undefined) state.route = undefined
+					return response
+				},
+				{ detail: { hide: true } },
+			)
 			.onError(function renderError(ctx) {
 				const state = stateOf()
 				const response = errorResponse(ctx.code, ctx.error, state?.correlationId ?? '')

@@ -33,8 +33,12 @@ describe('the request wrapper', () => {
 		// Elysia compiles each route from its hooks; one async global hook, or any global
 		// parse hook, makes every route handler async: a promise per request on /health/live.
 		const routes = (t.app as unknown as { router: { history: Route[] } }).router.history
-		for (const path of ['/health/live', '/metrics']) {
-			const route = routes.find((r) => r.method === 'GET' && r.path === path) as Route
+		for (const [method, path] of [
+			['GET', '/health/live'],
+			['GET', '/metrics'],
+			['ALL', '/*'],
+		] as const) {
+			const route = routes.find((r) => r.method === method && r.path === path) as Route
 			const handler = (route.compile?.() ?? route.composed) as () => unknown
 			expect(`${path}: ${handler.constructor.name}`).toBe(`${path}: Function`)
 		}
@@ -77,5 +81,21 @@ describe('the request wrapper', () => {
 			t.request('GET', '/health/live'),
 		])
 		expect(t.sample('http_requests_in_flight')).toBe(0)
+	})
+
+	test('unknown paths, whatever the method, get the JSON 404 and count as unmatched', async () => {
+		for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'PROPFIND']) {
+			const series = `http_requests_total{method="${method === 'PROPFIND' ? 'OTHER' : method}",endpoint="unmatched",status="404"}`
+			const before = t.sample(series)
+			const res = await t.request(method, '/no/such/thing', { headers: { 'X-Correlation-ID': `nf-${method}` } })
+			expect(res.status).toBe(404)
+			expect(res.json).toEqual({
+				error: { code: 'NOT_FOUND', message: 'No route matches this method and path', correlation_id: `nf-${method}` },
+			})
+			expect(t.sample(series)).toBe(before + 1)
+		}
+		expect(t.registry.render('text')).not.toContain('endpoint="/*"')
+		const doc = (await t.request('GET', '/swagger/json')).json as { paths: Record<string, unknown> }
+		expect(Object.keys(doc.paths).filter((p) => p.includes('*'))).toEqual([])
 	})
 })
