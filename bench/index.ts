@@ -2,7 +2,7 @@
  * `bun run bench`: the performance numbers the README quotes, each a ratio measured in this
  * run on this machine, with the targets they are held to (README.md, "Performance").
  *
- *   bun run bench                          # everything, ~15 min on 2 cores
+ *   bun run bench                          # everything, ~10 min on 2 cores
  *   bun run bench -- --quick               # shorter runs and fewer repetitions, ~4 min
  *   bun run bench -- http memory           # only some sections
  *   bun run bench -- --reps=7 --seconds=10 # more or longer HTTP repetitions
