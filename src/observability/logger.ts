@@ -122,27 +122,24 @@ class LineTransport extends LoggerlessTransport {
 
 	/**
 	 * Writes the access line through {@link jsonRequestLine} when this transport writes JSON
-	 * and would accept the line; false when the caller must take the general path.
+	 * and would accept the line; false when the caller must take the general path. A sink
+	 * that can defer lines formats it when it writes its batch.
 	 */
 	shipRequestLine(logLevel: LogLevelType, event: string, fields: RequestLineFields): boolean {
 		if (!this.enabled || this.level !== 'trace' || this.output.format !== jsonFormat) return false
 		const { sink, clock } = this.output
-		let time = Number.NaN
+		let time = Number.NaN // a clock that throws leaves the timestamp to isoTimestamp's fallback
 		let correlationId: string | undefined
-		let line: string
 		try {
 			correlationId = currentCorrelationId()
 			time = clock()
-			if (sink.defer !== undefined) {
-				sink.defer(new DeferredRequestLine(time, logLevel, this.rendered, correlationId, event, fields))
-				return true
-			}
-			line = jsonRequestLine(time, logLevel, this.rendered, correlationId, event, fields)
-		} catch (error) {
-			line = jsonFormat.fallback(time, logLevel, this.rendered, correlationId, error)
+		} catch {
+			// formatted with what was read
 		}
+		const line = new DeferredRequestLine(time, logLevel, this.rendered, correlationId, event, fields)
 		try {
-			sink.write(line)
+			if (sink.defer !== undefined) sink.defer(line)
+			else sink.write(line.line())
 		} catch {
 			// stdout closed or sink broken
 		}
