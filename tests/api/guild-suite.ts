@@ -2,42 +2,23 @@
  * The guild API's behaviour, run once per backend (PGlite and PostgreSQL) through
  * `app.handle(new Request(...))`: every route, status and error body.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { DatabaseTarget } from '../../src/config'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { describe, expect, test } from 'bun:test'
+import { type BackendSetup, testAppOn } from '../helpers/app'
 
 const BIG = '1234567890123456789' // > 2^53: must round-trip exactly
 const MAX = '9223372036854775807' // 2^63 - 1
 
-export function defineGuildSuite(
-	backend: string,
-	setup: () => Promise<{ target: DatabaseTarget; teardown?: () => Promise<void> } | null>,
-) {
+export function defineGuildSuite(backend: string, setup: BackendSetup) {
 	describe(`guild API on ${backend}`, () => {
-		let t: TestApp
-		let teardown: (() => Promise<void>) | undefined
-		let skip = false
-
-		beforeAll(async () => {
-			const env = await setup()
-			if (!env) {
-				skip = true
-				return
-			}
-			teardown = env.teardown
-			t = await createTestApp({ target: env.target })
-		})
-		afterAll(async () => {
-			await t?.close()
-			await teardown?.()
-		})
+		const suite = testAppOn(setup)
+		const skip = () => suite.skipped
 
 		let n = 100n
 		const freshId = () => String(++n * 1_000_000_007n)
-		const create = (body: Record<string, unknown>) => t.request('POST', '/api/guilds', { body })
+		const create = (body: Record<string, unknown>) => suite.t.request('POST', '/api/guilds', { body })
 
 		test('creates a guild with defaults and returns 201 with Location', async () => {
-			if (skip) return
+			if (skip()) return
 			const res = await create({ guildId: BIG, guildName: 'Litestar' })
 			expect(res.status).toBe(201)
 			expect(res.headers.get('location')).toBe(`/api/guilds/${BIG}`)
@@ -56,18 +37,18 @@ export function defineGuildSuite(
 		})
 
 		test('a 19-digit snowflake round-trips exactly', async () => {
-			if (skip) return
-			const res = await t.request('GET', `/api/guilds/${BIG}`)
+			if (skip()) return
+			const res = await suite.t.request('GET', `/api/guilds/${BIG}`)
 			expect(res.status).toBe(200)
 			expect(res.json.guildId).toBe(BIG)
 			expect(res.text).toContain(`"guildId":"${BIG}"`)
 			const max = await create({ guildId: MAX, guildName: 'max', helpChannelId: MAX })
 			expect(max.status).toBe(201)
-			expect((await t.request('GET', `/api/guilds/${MAX}`)).json.helpChannelId).toBe(MAX)
+			expect((await suite.t.request('GET', `/api/guilds/${MAX}`)).json.helpChannelId).toBe(MAX)
 		})
 
 		test('duplicate create is 409 with the error body', async () => {
-			if (skip) return
+			if (skip()) return
 			const res = await create({ guildId: BIG, guildName: 'again' })
 			expect(res.status).toBe(409)
 			expect(res.json.error.code).toBe('CONFLICT')
@@ -75,62 +56,64 @@ export function defineGuildSuite(
 		})
 
 		test('lists with limit, offset and total', async () => {
-			if (skip) return
+			if (skip()) return
 			for (let i = 0; i < 3; i++) await create({ guildId: freshId(), guildName: `g${i}` })
-			const all = await t.request('GET', '/api/guilds?limit=100')
+			const all = await suite.t.request('GET', '/api/guilds?limit=100')
 			expect(all.status).toBe(200)
 			expect(all.json.total).toBe(all.json.items.length)
-			const page = await t.request('GET', '/api/guilds?limit=2&offset=1')
+			const page = await suite.t.request('GET', '/api/guilds?limit=2&offset=1')
 			expect(page.json.items).toHaveLength(2)
 			expect(page.json).toMatchObject({ limit: 2, offset: 1, total: all.json.total })
 			expect(page.json.items[0].guildId).toBe(all.json.items[1].guildId)
-			expect((await t.request('GET', '/api/guilds?limit=1000')).status).toBe(422)
-			expect((await t.request('GET', '/api/guilds?limit=0')).status).toBe(422)
+			expect((await suite.t.request('GET', '/api/guilds?limit=1000')).status).toBe(422)
+			expect((await suite.t.request('GET', '/api/guilds?limit=0')).status).toBe(422)
 		})
 
 		test('patches some fields and bumps updatedAt', async () => {
-			if (skip) return
+			if (skip()) return
 			const id = freshId()
 			const created = (await create({ guildId: id, guildName: 'before' })).json
 			await Bun.sleep(5)
-			const res = await t.request('PATCH', `/api/guilds/${id}`, {
+			const res = await suite.t.request('PATCH', `/api/guilds/${id}`, {
 				body: { guildName: 'after', prefix: '?', issueLinking: true, showcaseChannelId: BIG },
 			})
 			expect(res.status).toBe(200)
 			expect(res.json).toMatchObject({ guildName: 'after', prefix: '?', issueLinking: true, showcaseChannelId: BIG })
 			expect(Date.parse(res.json.updatedAt)).toBeGreaterThan(Date.parse(created.updatedAt))
-			expect((await t.request('PATCH', `/api/guilds/${freshId()}`, { body: { guildName: 'x' } })).status).toBe(404)
+			expect((await suite.t.request('PATCH', `/api/guilds/${freshId()}`, { body: { guildName: 'x' } })).status).toBe(
+				404,
+			)
 		})
 
 		test('settings sub-resources are readable (defaults) and replaceable', async () => {
-			if (skip) return
+			if (skip()) return
 			const id = freshId()
 			await create({ guildId: id, guildName: 'settings' })
 			const base = `/api/guilds/${id}`
 
-			expect((await t.request('GET', `${base}/github`)).json).toEqual({
+			expect((await suite.t.request('GET', `${base}/github`)).json).toEqual({
 				githubOrganization: null,
 				githubRepository: null,
 				discussionSync: false,
 			})
 			const github = { githubOrganization: 'litestar-org', githubRepository: 'litestar', discussionSync: true }
-			expect((await t.request('PUT', `${base}/github`, { body: github })).json).toEqual(github)
-			expect((await t.request('GET', `${base}/github`)).json).toEqual(github)
+			expect((await suite.t.request('PUT', `${base}/github`, { body: github })).json).toEqual(github)
+			expect((await suite.t.request('GET', `${base}/github`)).json).toEqual(github)
 
 			const tags = [{ tagName: 'python' }, { tagName: 'litestar' }]
-			expect((await t.request('PUT', `${base}/sotags`, { body: tags })).json).toEqual([
+			expect((await suite.t.request('PUT', `${base}/sotags`, { body: tags })).json).toEqual([
 				{ tagName: 'litestar' },
 				{ tagName: 'python' },
 			])
-			expect((await t.request('PUT', `${base}/sotags`, { body: [{ tagName: 'x' }, { tagName: 'x' }] })).status).toBe(
-				422,
-			)
-			expect((await t.request('PUT', `${base}/sotags`, { body: [{ tagName: 'asyncio' }] })).status).toBe(200)
-			expect((await t.request('GET', `${base}/sotags`)).json).toEqual([{ tagName: 'asyncio' }])
+			expect(
+				(await suite.t.request('PUT', `${base}/sotags`, { body: [{ tagName: 'x' }, { tagName: 'x' }] })).status,
+			).toBe(422)
+			expect((await suite.t.request('PUT', `${base}/sotags`, { body: [{ tagName: 'asyncio' }] })).status).toBe(200)
+			expect((await suite.t.request('GET', `${base}/sotags`)).json).toEqual([{ tagName: 'asyncio' }])
 
 			const users = [{ userId: BIG }, { userId: '42' }]
-			expect((await t.request('PUT', `${base}/allowed-users`, { body: users })).status).toBe(200)
-			expect((await t.request('GET', `${base}/allowed-users`)).json).toEqual([{ userId: '42' }, { userId: BIG }])
+			expect((await suite.t.request('PUT', `${base}/allowed-users`, { body: users })).status).toBe(200)
+			expect((await suite.t.request('GET', `${base}/allowed-users`)).json).toEqual([{ userId: '42' }, { userId: BIG }])
 
 			const forum = {
 				helpForum: true,
@@ -146,43 +129,43 @@ export function defineGuildSuite(
 				showcaseThreadAutoClose: false,
 				showcaseThreadAutoCloseDays: null,
 			}
-			expect((await t.request('GET', `${base}/forum`)).json.helpForum).toBe(false)
-			expect((await t.request('PUT', `${base}/forum`, { body: forum })).json).toEqual(forum)
-			expect((await t.request('GET', `${base}/forum`)).json).toEqual(forum)
-			const badDays = await t.request('PUT', `${base}/forum`, { body: { ...forum, helpThreadAutoCloseDays: 0 } })
+			expect((await suite.t.request('GET', `${base}/forum`)).json.helpForum).toBe(false)
+			expect((await suite.t.request('PUT', `${base}/forum`, { body: forum })).json).toEqual(forum)
+			expect((await suite.t.request('GET', `${base}/forum`)).json).toEqual(forum)
+			const badDays = await suite.t.request('PUT', `${base}/forum`, { body: { ...forum, helpThreadAutoCloseDays: 0 } })
 			expect(badDays.status).toBe(422)
 			expect(badDays.json.error.message).toContain('helpThreadAutoCloseDays')
 
 			for (const sub of ['github', 'sotags', 'allowed-users', 'forum']) {
-				const res = await t.request('GET', `/api/guilds/${freshId()}/${sub}`)
+				const res = await suite.t.request('GET', `/api/guilds/${freshId()}/${sub}`)
 				expect(res.status).toBe(404)
 				expect(res.json.error.code).toBe('NOT_FOUND')
 			}
-			expect((await t.request('PUT', `/api/guilds/${freshId()}/github`, { body: github })).status).toBe(404)
+			expect((await suite.t.request('PUT', `/api/guilds/${freshId()}/github`, { body: github })).status).toBe(404)
 		})
 
 		test('deleting a guild deletes its settings; delete is 204 then 404', async () => {
-			if (skip) return
+			if (skip()) return
 			const id = freshId()
 			await create({ guildId: id, guildName: 'doomed' })
-			await t.request('PUT', `/api/guilds/${id}/sotags`, { body: [{ tagName: 'bun' }] })
-			await t.request('PUT', `/api/guilds/${id}/github`, {
+			await suite.t.request('PUT', `/api/guilds/${id}/sotags`, { body: [{ tagName: 'bun' }] })
+			await suite.t.request('PUT', `/api/guilds/${id}/github`, {
 				body: { githubOrganization: 'o', githubRepository: 'r', discussionSync: false },
 			})
-			const res = await t.request('DELETE', `/api/guilds/${id}`)
+			const res = await suite.t.request('DELETE', `/api/guilds/${id}`)
 			expect(res.status).toBe(204)
 			expect(res.text).toBe('')
-			expect((await t.request('GET', `/api/guilds/${id}`)).status).toBe(404)
-			expect((await t.request('DELETE', `/api/guilds/${id}`)).status).toBe(404)
+			expect((await suite.t.request('GET', `/api/guilds/${id}`)).status).toBe(404)
+			expect((await suite.t.request('DELETE', `/api/guilds/${id}`)).status).toBe(404)
 			// Re-creating starts from defaults: the old settings went with the guild.
 			await create({ guildId: id, guildName: 'reborn' })
-			expect((await t.request('GET', `/api/guilds/${id}/sotags`)).json).toEqual([])
-			expect((await t.request('GET', `/api/guilds/${id}/github`)).json.githubOrganization).toBeNull()
+			expect((await suite.t.request('GET', `/api/guilds/${id}/sotags`)).json).toEqual([])
+			expect((await suite.t.request('GET', `/api/guilds/${id}/github`)).json.githubOrganization).toBeNull()
 		})
 
 		test('bad input gets its status and a JSON error naming the field', async () => {
-			if (skip) return
-			const malformed = await t.request('POST', '/api/guilds', { body: '{"guildId": ' })
+			if (skip()) return
+			const malformed = await suite.t.request('POST', '/api/guilds', { body: '{"guildId": ' })
 			expect(malformed.status).toBe(400)
 			expect(malformed.json.error.code).toBe('MALFORMED_BODY')
 
@@ -199,7 +182,7 @@ export function defineGuildSuite(
 			expect(tooLong.json.error.message).toContain('guildName')
 
 			for (const bad of ['0', '-1', 'abc', '12.5', '99999999999999999999', '9223372036854775808', '0123']) {
-				const res = await t.request('GET', `/api/guilds/${encodeURIComponent(bad)}`)
+				const res = await suite.t.request('GET', `/api/guilds/${encodeURIComponent(bad)}`)
 				expect([404, 422]).toContain(res.status)
 				expect(res.json.error.correlation_id).toBeString()
 				const body = await create({ guildId: bad, guildName: 'x' })
@@ -207,28 +190,28 @@ export function defineGuildSuite(
 				expect(body.json.error.message).toContain('guildId')
 			}
 
-			const unknownField = await t.request('PATCH', `/api/guilds/${BIG}`, { body: { guildname: 'typo' } })
+			const unknownField = await suite.t.request('PATCH', `/api/guilds/${BIG}`, { body: { guildname: 'typo' } })
 			expect(unknownField.status).toBe(422)
 			expect(unknownField.json.error.message).toContain('guildname')
-			const immutable = await t.request('PATCH', `/api/guilds/${BIG}`, { body: { guildId: '1' } })
+			const immutable = await suite.t.request('PATCH', `/api/guilds/${BIG}`, { body: { guildId: '1' } })
 			expect(immutable.status).toBe(422)
 			expect(immutable.json.error.message).toContain('guildId')
 			const polluted = await create({ guildId: freshId(), guildName: 'x', ['__proto__']: { admin: true } })
 			expect(JSON.parse('{}').admin).toBeUndefined()
 			expect([201, 422]).toContain(polluted.status)
 
-			const emptyPatch = await t.request('PATCH', `/api/guilds/${BIG}`, { body: {} })
+			const emptyPatch = await suite.t.request('PATCH', `/api/guilds/${BIG}`, { body: {} })
 			expect(emptyPatch.status).toBe(422)
 
-			const unknown = await t.request('GET', '/api/nope')
+			const unknown = await suite.t.request('GET', '/api/nope')
 			expect(unknown.status).toBe(404)
 			expect(unknown.json.error).toMatchObject({ code: 'NOT_FOUND' })
 			expect(unknown.json.error.correlation_id).toBe(unknown.headers.get('x-correlation-id'))
 		})
 
 		test('a body over the limit is 413', async () => {
-			if (skip) return
-			const res = await t.request('POST', '/api/guilds', {
+			if (skip()) return
+			const res = await suite.t.request('POST', '/api/guilds', {
 				body: JSON.stringify({ guildId: freshId(), guildName: 'x', pad: 'x'.repeat(1024 * 1024) }),
 			})
 			expect(res.status).toBe(413)

@@ -2,6 +2,7 @@
  * Builds a fresh API for a test file: its own database (in-memory PGlite unless a
  * PostgreSQL URL is given), logger writing JSON lines into memory, metrics registry.
  */
+import { afterAll, beforeAll } from 'bun:test'
 import { type AppDeps, createApp } from '../../src/app'
 import type { DatabaseTarget } from '../../src/config'
 import { type Database, openDatabase } from '../../src/db/client'
@@ -97,3 +98,42 @@ export async function createTestApp(options: TestAppOptions = {}) {
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>
+
+/** A database for a suite that runs once per backend; null when it is not available here. */
+export type BackendSetup = () => Promise<{ target: DatabaseTarget; teardown?: () => Promise<void> } | null>
+
+/**
+ * Registers the suite's beforeAll/afterAll: a test app on the backend `setup` provides,
+ * closed (and the backend torn down) afterwards. `skipped` is true when `setup` provides
+ * none (a laptop without PostgreSQL; in CI the setup fails instead).
+ */
+export function testAppOn(setup: BackendSetup, options: TestAppOptions = {}) {
+	const suite: { app?: TestApp; target?: DatabaseTarget; skipped: boolean } = { skipped: false }
+	let teardown: (() => Promise<void>) | undefined
+	beforeAll(async () => {
+		const env = await setup()
+		if (!env) {
+			suite.skipped = true
+			return
+		}
+		teardown = env.teardown
+		suite.target = env.target
+		suite.app = await createTestApp({ ...options, target: env.target })
+	})
+	afterAll(async () => {
+		await suite.app?.close()
+		await teardown?.()
+	})
+	return {
+		/** The app; only read it in tests that return early when `skipped`. */
+		get t(): TestApp {
+			return suite.app as TestApp
+		},
+		get target(): DatabaseTarget {
+			return suite.target as DatabaseTarget
+		},
+		get skipped(): boolean {
+			return suite.skipped
+		},
+	}
+}

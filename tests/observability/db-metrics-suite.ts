@@ -1,35 +1,16 @@
 /** db_queries_total, db_query_duration_seconds and guild_operations_total, per backend. */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { DatabaseTarget } from '../../src/config'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { describe, expect, test } from 'bun:test'
+import { type BackendSetup, createTestApp, testAppOn } from '../helpers/app'
 
-export function defineDbMetricsSuite(
-	backend: string,
-	setup: () => Promise<{ target: DatabaseTarget; teardown?: () => Promise<void> } | null>,
-) {
+export function defineDbMetricsSuite(backend: string, setup: BackendSetup) {
 	describe(`database and guild metrics on ${backend}`, () => {
-		let t: TestApp
-		let teardown: (() => Promise<void>) | undefined
-		let skip = false
-		let target: DatabaseTarget
-		beforeAll(async () => {
-			const env = await setup()
-			if (!env) {
-				skip = true
-				return
-			}
-			teardown = env.teardown
-			target = env.target
-			t = await createTestApp({ target: env.target, level: 'info' })
-		})
-		afterAll(async () => {
-			await t?.close()
-			await teardown?.()
-		})
+		const suite = testAppOn(setup, { level: 'info' })
+		const skip = () => suite.skipped
 
-		const queries = (op: string) => t.sample(`db_queries_total{operation="${op}"}`)
-		const timed = (op: string) => t.sample(`db_query_duration_seconds_count{operation="${op}"}`)
-		const ops = (op: string, status: string) => t.sample(`guild_operations_total{operation="${op}",status="${status}"}`)
+		const queries = (op: string) => suite.t.sample(`db_queries_total{operation="${op}"}`)
+		const timed = (op: string) => suite.t.sample(`db_query_duration_seconds_count{operation="${op}"}`)
+		const ops = (op: string, status: string) =>
+			suite.t.sample(`guild_operations_total{operation="${op}",status="${status}"}`)
 
 		/** Runs `action` and returns how much each named sample moved. */
 		async function delta(names: Record<string, () => number>, action: () => Promise<unknown>) {
@@ -39,18 +20,18 @@ export function defineDbMetricsSuite(
 		}
 
 		test('every operation counts its statements and its outcome', async () => {
-			if (skip) return
+			if (skip()) return
 			const id = '424242424242424242'
 			expect(
 				await delta(
 					{ insert: () => queries('INSERT'), timedInsert: () => timed('INSERT'), ok: () => ops('create', 'success') },
-					() => t.request('POST', '/api/guilds', { body: { guildId: id, guildName: 'metrics' } }),
+					() => suite.t.request('POST', '/api/guilds', { body: { guildId: id, guildName: 'metrics' } }),
 				),
 			).toEqual({ insert: 1, timedInsert: 1, ok: 1 })
 
 			expect(
 				await delta({ insert: () => queries('INSERT'), err: () => ops('create', 'error') }, () =>
-					t.request('POST', '/api/guilds', { body: { guildId: id, guildName: 'dup' } }),
+					suite.t.request('POST', '/api/guilds', { body: { guildId: id, guildName: 'dup' } }),
 				),
 			).toEqual({ insert: 1, err: 1 })
 
@@ -58,12 +39,12 @@ export function defineDbMetricsSuite(
 				await delta(
 					{ select: () => queries('SELECT'), timed: () => timed('SELECT'), ok: () => ops('fetch', 'success') },
 					async () => {
-						for (let i = 0; i < 5; i++) await t.request('GET', `/api/guilds/${id}`)
+						for (let i = 0; i < 5; i++) await suite.t.request('GET', `/api/guilds/${id}`)
 					},
 				),
 			).toEqual({ select: 5, timed: 5, ok: 5 })
 
-			expect(await delta({ err: () => ops('fetch', 'error') }, () => t.request('GET', '/api/guilds/1'))).toEqual({
+			expect(await delta({ err: () => ops('fetch', 'error') }, () => suite.t.request('GET', '/api/guilds/1'))).toEqual({
 				err: 1,
 			})
 
@@ -71,8 +52,8 @@ export function defineDbMetricsSuite(
 				await delta(
 					{ update: () => queries('UPDATE'), ok: () => ops('update', 'success'), err: () => ops('update', 'error') },
 					async () => {
-						await t.request('PATCH', `/api/guilds/${id}`, { body: { prefix: '$' } })
-						await t.request('PATCH', '/api/guilds/2', { body: { prefix: '$' } })
+						await suite.t.request('PATCH', `/api/guilds/${id}`, { body: { prefix: '$' } })
+						await suite.t.request('PATCH', '/api/guilds/2', { body: { prefix: '$' } })
 					},
 				),
 			).toEqual({ update: 2, ok: 1, err: 1 })
@@ -81,21 +62,23 @@ export function defineDbMetricsSuite(
 				await delta(
 					{ del: () => queries('DELETE'), ok: () => ops('delete', 'success'), err: () => ops('delete', 'error') },
 					async () => {
-						await t.request('DELETE', `/api/guilds/${id}`)
-						await t.request('DELETE', `/api/guilds/${id}`)
+						await suite.t.request('DELETE', `/api/guilds/${id}`)
+						await suite.t.request('DELETE', `/api/guilds/${id}`)
 					},
 				),
 			).toEqual({ del: 2, ok: 1, err: 1 })
 		})
 
 		test('the health probe is counted as a SELECT', async () => {
-			if (skip) return
-			expect(await delta({ select: () => queries('SELECT') }, () => t.request('GET', '/health'))).toEqual({ select: 1 })
+			if (skip()) return
+			expect(await delta({ select: () => queries('SELECT') }, () => suite.t.request('GET', '/health'))).toEqual({
+				select: 1,
+			})
 		})
 
 		test('query log lines carry SQL text but never parameter values', async () => {
-			if (skip) return
-			const debugApp = await createTestApp({ target, level: 'debug' })
+			if (skip()) return
+			const debugApp = await createTestApp({ target: suite.target, level: 'debug' })
 			try {
 				await debugApp.request('POST', '/api/guilds', { body: { guildId: '31337', guildName: 'SecretName' } })
 				const queryLines = debugApp.logs().filter((l) => l.logger === 'api.db' && l.event === 'Query')
