@@ -6,11 +6,6 @@
  */
 import { payloadTooLarge } from '../errors'
 
-/** Whether the body's size is unknown until it has been read. */
-export function hasUndeclaredBody(request: Request): boolean {
-	return request.headers.get('content-length') === null && request.headers.get('transfer-encoding') !== null
-}
-
 /**
  * The same request with a body stream that errors with a 413 AppError once more than
  * `limit` bytes have arrived; the parser's failure then carries that error as its cause.

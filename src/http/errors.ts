@@ -9,10 +9,6 @@ interface ValidationIssue {
 	message?: string
 	value?: unknown
 }
-interface SetLike {
-	status?: number | string
-	headers: Record<string, unknown>
-}
 
 /** Names the first offending field: `body.guildId: Expected string to match …`. */
 export function describeValidation(error: unknown): string {
@@ -58,9 +54,9 @@ export interface ErrorPayload {
 	error: { code: string; message: string; correlation_id: string }
 }
 
-/** Sets the status on `set` and returns the JSON body Elysia serialises. */
-export function toErrorResponse(code: unknown, error: unknown, correlationId: string, set: SetLike): ErrorPayload {
+/** The JSON error response, `{"error":{code,message,correlation_id}}` with its status. */
+export function errorResponse(code: unknown, error: unknown, correlationId: string): Response {
 	const problem = classifyError(code, error)
-	set.status = problem.status
-	return { error: { code: problem.code, message: problem.message, correlation_id: correlationId } }
+	const body: ErrorPayload = { error: { code: problem.code, message: problem.message, correlation_id: correlationId } }
+	return Response.json(body, { status: problem.status })
 }

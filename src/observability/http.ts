@@ -33,7 +33,7 @@ import { Elysia } from 'elysia'
 import type { LogLayer } from 'loglayer'
 import { payloadTooLarge } from '../errors'
 import { limitBody } from '../http/body-limit'
-import { toErrorResponse } from '../http/errors'
+import { errorResponse } from '../http/errors'
 import type { ApiMetrics } from './api-metrics'
 import { currentContext, enterContext, type RequestContext } from './context'
 import { CORRELATION_HEADER, isValidCorrelationId } from './correlation'
@@ -148,13 +148,6 @@ export function requestObservability(options: RequestObservabilityOptions) {
 		} catch {
 			// Recording must never fail a request.
 		}
-	}
-
-	/** The JSON error response: `{"error":{code,message,correlation_id}}` with its status. */
-	function errorResponse(code: unknown, error: unknown, correlationId: string): Response {
-		const set: { status?: number | string; headers: Record<string, unknown> } = { headers: {} }
-		const body = toErrorResponse(code, error, correlationId, set)
-		return Response.json(body, { status: typeof set.status === 'number' ? set.status : 500 })
 	}
 
 	/** A failure outside Elysia's own error handling (body limit, a handler that threw past it). */
