@@ -194,9 +194,13 @@ function addFields(entry: Record<string, unknown>, data: Record<string, unknown>
 	}
 }
 
+/** Escapes what JSON.stringify leaves raw but could still act on a terminal (DEL, C1, U+2028/9). */
+function escapeUnsafeJson(json: string): string {
+	return UNSAFE_IN_JSON.test(json) ? json.replace(UNSAFE_IN_JSON_ALL, unicodeEscape) : json
+}
+
 function finishJson(entry: Record<string, unknown>): string {
-	const json = JSON.stringify(entry)
-	return `${UNSAFE_IN_JSON.test(json) ? json.replace(UNSAFE_IN_JSON_ALL, unicodeEscape) : json}\n`
+	return `${escapeUnsafeJson(JSON.stringify(entry))}\n`
 }
 
 /** One JSON object per line: timestamp, level, logger, correlation_id, event, then fields. */
@@ -241,10 +245,7 @@ export interface RequestLineFields {
 }
 
 /** A JSON string literal, escaped as {@link finishJson} escapes a whole line. */
-function jsonString(text: string): string {
-	const json = JSON.stringify(text)
-	return UNSAFE_IN_JSON.test(json) ? json.replace(UNSAFE_IN_JSON_ALL, unicodeEscape) : json
-}
+const jsonString = (text: string) => escapeUnsafeJson(JSON.stringify(text))
 
 // Logger names, events, methods and route templates repeat on every line; bounded anyway.
 const MAX_CACHED_LITERALS = 1024
