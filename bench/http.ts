@@ -89,6 +89,8 @@ const HEADERS_ONLY: Variant = {
 	args: ['bench/servers/bare.ts'],
 	env: { ...MEMORY, BENCH_HEADERS: '1' },
 }
+/** The rows without observability that /health/live and the 404 case start with, baseline first. */
+const BASELINES: Variant[] = [bare(MEMORY), NO_DB, HEADERS_ONLY]
 
 /** Bodies with the correlation ID masked, so responses of different servers compare equal. */
 async function fingerprint(url: string): Promise<string> {
@@ -196,9 +198,7 @@ export async function runHttp(options: HttpOptions, only: readonly string[] = HT
 				title: 'GET /health/live: no access line (successful probes log at debug)',
 				path: '/health/live',
 				variants: [
-					bare(MEMORY),
-					NO_DB,
-					HEADERS_ONLY,
+					...BASELINES,
 					app('app', 'API: correlation ID + async context + metrics', 'all', MEMORY),
 					app('app-no-metrics', 'API, metrics off', 'accessLog', MEMORY),
 					...PEERS,
@@ -214,9 +214,7 @@ export async function runHttp(options: HttpOptions, only: readonly string[] = HT
 				title: 'GET of an unmatched path: 404 JSON error body and one info access line',
 				path: '/bench/no-such-route',
 				variants: [
-					bare(MEMORY),
-					NO_DB,
-					HEADERS_ONLY,
+					...BASELINES,
 					app('app', 'API: as above + JSON access line', 'all', MEMORY),
 					app('app-no-access-log', 'API, access line off', 'metrics', MEMORY),
 					app('app-no-metrics', 'API, metrics off', 'accessLog', MEMORY),
