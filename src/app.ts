@@ -11,10 +11,10 @@ import { guildRoutes } from './modules/guilds/routes'
 import { createGuildService } from './modules/guilds/service'
 import { healthRoutes } from './modules/health/routes'
 import { type ApiMetrics, defineApiMetrics } from './observability/api-metrics'
-import { requestObservability } from './observability/http'
+import { requestObservability } from './server/request-observability'
 import { loggerFor } from './observability/logger'
 import type { Registry } from './observability/metrics'
-import { metricsRoute } from './observability/metrics-route'
+import { metricsRoute } from './server/metrics-route'
 import pkg from '../package.json'
 
 export const VERSION: string = pkg.version

@@ -1,6 +1,6 @@
 /**
  * Errors that carry their HTTP status and a stable machine-readable code. One error
- * handler (src/http/errors.ts) turns them into `{"error":{code,message,correlation_id}}`.
+ * handler (src/server/errors.ts) turns them into `{"error":{code,message,correlation_id}}`.
  */
 export class AppError extends Error {
 	override name = 'AppError'

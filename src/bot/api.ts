@@ -2,8 +2,8 @@
  * The bot's typed view of the guild API, on top of the shared HTTP client. Types come from
  * the server's own models (type-only imports: nothing of the server is loaded at runtime).
  */
-import type { HttpClient, RequestOptions } from '../http/client'
-import { ApiConflictError, ApiNotFoundError } from '../http/client'
+import type { HttpClient, RequestOptions } from '../client/http-client'
+import { ApiConflictError, ApiNotFoundError } from '../client/http-client'
 import type {
 	ForumConfigDto,
 	GithubConfigDto,

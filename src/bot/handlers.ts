@@ -13,7 +13,7 @@ import {
 	MessageFlags,
 } from 'discord.js'
 import type { LogLayer } from 'loglayer'
-import { ApiNotFoundError, ApiUnavailableError } from '../http/client'
+import { ApiNotFoundError, ApiUnavailableError } from '../client/http-client'
 import { currentCorrelationId, runWithContext } from '../observability/context'
 import { loggerFor } from '../observability/logger'
 import type { GuildApi } from './api'

@@ -5,7 +5,7 @@
  */
 import pkg from '../../package.json'
 import { ConfigError } from '../config'
-import { createHttpClient } from '../http/client'
+import { createHttpClient } from '../client/http-client'
 import { createLogger, flushLogs, loggerFor } from '../observability/logger'
 import { Registry } from '../observability/metrics'
 import { registerProcessMetrics } from '../observability/process-metrics'

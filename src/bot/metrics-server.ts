@@ -3,7 +3,7 @@
  * OpenMetrics when asked), `/health/live` (the process answers) and `/health/ready` (connected
  * to Discord). Only started when BOT_METRICS_PORT is set.
  */
-import { bearerMatches } from '../http/bearer'
+import { bearerMatches } from '../server/bearer'
 import { negotiate, type Registry } from '../observability/metrics'
 
 /** Options of {@link startMetricsServer}. */

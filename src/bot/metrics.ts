@@ -3,7 +3,7 @@
  * gateway event names come from a fixed list (anything else is `other`), handler names and
  * API route templates are fixed in code.
  */
-import type { HttpClientMetrics } from '../http/client'
+import type { HttpClientMetrics } from '../client/http-client'
 import type { Registry } from '../observability/metrics'
 
 /** Gateway dispatches counted by name; the rest share `other`. */

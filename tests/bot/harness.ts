@@ -4,7 +4,7 @@
  * bot's JSON log lines and metrics. Only the retry timings are shrunk.
  */
 import { Events } from 'discord.js'
-import { createHttpClient } from '../../src/http/client'
+import { createHttpClient } from '../../src/client/http-client'
 import { createGuildApi } from '../../src/bot/api'
 import { createDiscordClient, logClientLifecycle } from '../../src/bot/discord'
 import { registerHandlers } from '../../src/bot/handlers'

@@ -4,7 +4,7 @@
  * hooks rendered by a real registry.
  */
 import { describe, expect, test } from 'bun:test'
-import { createHttpClient } from '../../src/http/client'
+import { createHttpClient } from '../../src/client/http-client'
 import { runWithContext } from '../../src/observability/context'
 import { createLogger, loggerFor } from '../../src/observability/logger'
 import { Registry } from '../../src/observability/metrics'

@@ -11,7 +11,7 @@ import {
 	ApiNotFoundError,
 	ApiUnavailableError,
 	createHttpClient,
-} from '../../src/http/client'
+} from '../../src/client/http-client'
 import { errorBody, jsonResponse, scriptedServers } from './scripted-server'
 
 const serve = scriptedServers()

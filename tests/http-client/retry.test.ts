@@ -4,7 +4,7 @@
  * allow SLACK_MS for a loaded machine: far below what an unbounded wait would take.
  */
 import { describe, expect, test } from 'bun:test'
-import { ApiUnavailableError, createHttpClient } from '../../src/http/client'
+import { ApiUnavailableError, createHttpClient } from '../../src/client/http-client'
 import { closedPortUrl, errorBody, jsonResponse, scriptedServers } from './scripted-server'
 
 const serve = scriptedServers()

@@ -1,5 +1,5 @@
 /**
- * The request wrapper (src/observability/http.ts) around Elysia's compiled handlers: it must
+ * The request wrapper (src/server/request-observability.ts) around Elysia's compiled handlers: it must
  * see every response, keep synchronous routes synchronous, and record each request once.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'

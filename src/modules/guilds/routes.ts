@@ -1,7 +1,7 @@
 /** HTTP routes for guilds and their settings sub-resources under /api/guilds. */
 import { Elysia } from 'elysia'
-import { ErrorBody } from '../../http/error-body'
-import { jsonBody } from '../../http/json-body'
+import { ErrorBody } from '../../server/error-body'
+import { jsonBody } from '../../server/json-body'
 import {
 	AllowedUsers,
 	ForumConfig,

@@ -32,12 +32,12 @@
 import { Elysia } from 'elysia'
 import type { LogLayer } from 'loglayer'
 import { payloadTooLarge } from '../errors'
-import { limitBody } from '../http/body-limit'
-import { errorResponse } from '../http/errors'
-import type { ApiMetrics } from './api-metrics'
-import { currentContext, enterContext, type RequestContext } from './context'
-import { CORRELATION_HEADER, isValidCorrelationId } from './correlation'
-import { requestLineWriter } from './logger'
+import { limitBody } from './body-limit'
+import { errorResponse } from './errors'
+import type { ApiMetrics } from '../observability/api-metrics'
+import { currentContext, enterContext, type RequestContext } from '../observability/context'
+import { CORRELATION_HEADER, isValidCorrelationId } from '../observability/correlation'
+import { requestLineWriter } from '../observability/logger'
 
 export const UNMATCHED_ENDPOINT = 'unmatched'
 /** Template of the catch-all route that answers every path no other route serves. */

@@ -12,16 +12,16 @@ import {
 	type ApiErrorDetails,
 	ApiNotFoundError,
 	ApiUnavailableError,
-} from './client-errors'
+} from './errors'
 import {
 	abortableSleep,
 	backoffDelayMs,
 	isIdempotentMethod,
 	isRetryableStatus,
 	parseRetryAfterMs,
-} from './client-retry'
+} from './retry'
 
-export * from './client-errors'
+export * from './errors'
 
 export const CORRELATION_HEADER = 'X-Correlation-ID'
 

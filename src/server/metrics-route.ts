@@ -5,8 +5,8 @@
  */
 import { Elysia } from 'elysia'
 import { unauthorized } from '../errors'
-import { bearerMatches } from '../http/bearer'
-import { negotiate, type Registry } from './metrics'
+import { bearerMatches } from './bearer'
+import { negotiate, type Registry } from '../observability/metrics'
 
 export function metricsRoute(registry: Registry, token?: string) {
 	return new Elysia({ name: 'byte.metrics-route' }).get(
