@@ -15,14 +15,7 @@
 import pino from 'pino'
 import { currentCorrelationId, runWithContext } from '../src/observability/context'
 import { isoTimestamp } from '../src/observability/log-format'
-import {
-	batchedSink,
-	createLogger,
-	type LineSink,
-	lineWriter,
-	loggerFor,
-	requestLineWriter,
-} from '../src/observability/logger'
+import { batchedSink, createLogger, type LineSink, loggerFor, requestLogger } from '../src/observability/logger'
 
 const LINES_PER_TURN = 256 // power of two
 
@@ -32,9 +25,8 @@ export interface LoggingResult {
 }
 
 export const CASES = {
-	access: 'ours: access line (requestLineWriter, what the API uses)',
-	lineWriter: 'ours: same line through lineWriter (any flat fields)',
-	loglayer: 'ours: same line through withMetadata().info()',
+	access: 'ours: access line (request logger, withMetadata().info(), what the API does)',
+	loglayer: 'ours: same line, module logger inside the async context',
 	pino: 'pino: same fields (mixin for correlation_id)',
 	pinoPlain: 'pino: child logger, no mixin',
 	pinoSonic: 'pino: same fields, default SonicBoom destination',
@@ -50,8 +42,7 @@ export function runLogging(quick = false): LoggingResult {
 	const sink: LineSink = batchedSink(file)
 	const root = createLogger({ format: 'json', level: 'info', sink, name: 'api' })
 	const http = loggerFor(root, 'api.http')
-	const writeLine = lineWriter(http)
-	const writeRequestLine = requestLineWriter(http)
+	const requestLog = requestLogger(http, { correlationId: '3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f' })
 
 	const pinoOptions: pino.LoggerOptions = {
 		base: { logger: 'api.http' },
@@ -75,8 +66,7 @@ export function runLogging(quick = false): LoggingResult {
 	})
 
 	const cases: Record<string, () => void> = {
-		[CASES.access]: () => writeRequestLine('info', 'Request completed', fields()),
-		[CASES.lineWriter]: () => writeLine('info', 'Request completed', fields()),
+		[CASES.access]: () => requestLog.withMetadata(fields()).info('Request completed'),
 		[CASES.loglayer]: () => http.withMetadata(fields()).info('Request completed'),
 		[CASES.pino]: () => viaSink.info(fields(), 'Request completed'),
 		[CASES.pinoPlain]: () => plain.info(fields(), 'Request completed'),

@@ -11,10 +11,12 @@ import { guildRoutes } from './modules/guilds/routes'
 import { createGuildService } from './modules/guilds/service'
 import { healthRoutes } from './modules/health/routes'
 import { type ApiMetrics, defineApiMetrics } from './observability/api-metrics'
-import { requestObservability } from './server/request-observability'
 import { loggerFor } from './observability/logger'
 import type { Registry } from './observability/metrics'
+import { cors, corsPolicy } from './server/cors'
 import { metricsRoute } from './server/metrics-route'
+import { requestObservability } from './server/request-observability'
+import { routeTable } from './server/route-table'
 import pkg from '../package.json'
 
 export const VERSION: string = pkg.version
@@ -32,11 +34,11 @@ export interface AppDeps {
 	metricsToken?: string
 	/** Largest accepted request body (default 1 MiB). */
 	bodyLimitBytes?: number
+	/** Origins granted CORS (default none: no CORS headers at all). */
+	corsOrigins?: readonly string[]
 	isShuttingDown?: () => boolean
 	/** Deadline for one guild operation's database work (default: none). */
 	databaseTimeoutMs?: number
-	/** Parts of the request observability that can be switched off to measure their cost. */
-	features?: { metrics?: boolean; accessLog?: boolean }
 }
 
 export function createApp(deps: AppDeps) {
@@ -48,22 +50,28 @@ export function createApp(deps: AppDeps) {
 		timeoutMs: deps.databaseTimeoutMs,
 	})
 
+	const policy = deps.corsOrigins?.length ? corsPolicy(deps.corsOrigins) : undefined
+	// The table reads the finished app's route list when a request finds no route.
+	const routes = routeTable(() => app.routes)
+
 	// normalize: false makes unknown body fields a 422 naming the field, instead of being
 	// silently dropped, so a typo such as `guildname` never looks like success.
-	return new Elysia({ name: 'byte.api', normalize: false })
+	const app = new Elysia({ name: 'byte.api', normalize: false })
 		.use(
 			requestObservability({
 				metrics,
 				logger: loggerFor(deps.logger, 'api.http'),
 				clock: deps.clock,
-				bodyLimitBytes: deps.bodyLimitBytes,
-				features: deps.features,
+				routes,
+				cors: policy,
 			}),
 		)
+		.use(policy ? cors(policy) : new Elysia({ name: 'byte.cors-off' }))
 		.use(docsRoutes(VERSION))
 		.use(healthRoutes({ database: deps.database, isShuttingDown: deps.isShuttingDown }))
 		.use(metricsRoute(deps.registry, deps.metricsToken))
-		.use(guildRoutes(service))
+		.use(guildRoutes(service, { body: { limitBytes: deps.bodyLimitBytes } }))
+	return app
 }
 
 /** The server's type, for clients typed against its routes (e.g. Eden treaty). */

@@ -1,7 +1,6 @@
 /**
  * The real API, built like src/index.ts (JSON logs on stdout, process metrics, database
- * observers), with `BENCH_FEATURES` choosing which observability parts run:
- * `all` (default), `none`, or a comma list of `metrics`, `accessLog`.
+ * observers). `LOG_LEVEL=warning` leaves the access line out, as it would in production.
  * `BENCH_FILL_SERIES=N` first records N label sets into the HTTP counter and histogram
  * (as bench/metrics-store.ts does), to time GET /metrics at that size.
  * `SIGUSR2` runs a full garbage collection (the memory section reads RSS after one).
@@ -13,9 +12,6 @@ import { createLogger, loggerFor } from '../../src/observability/logger'
 import { Registry } from '../../src/observability/metrics'
 import { registerProcessMetrics } from '../../src/observability/process-metrics'
 import { config, seededDatabase } from './common'
-
-const selected = (process.env.BENCH_FEATURES ?? 'all').split(',')
-const on = (part: string) => selected.includes('all') || selected.includes(part)
 
 const root = createLogger({ format: config.logFormat, level: config.logLevel })
 const registry = new Registry({ maxSeriesPerMetric: config.metricsMaxSeries })
@@ -41,7 +37,6 @@ const app = createApp({
 	registry,
 	metrics,
 	bodyLimitBytes: config.bodyLimitBytes,
-	features: { metrics: on('metrics'), accessLog: on('accessLog') },
 })
 app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: config.bodyLimitBytes * 4 })
 process.on('SIGTERM', () => void database.close().finally(() => process.exit(0)))

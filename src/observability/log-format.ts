@@ -1,6 +1,8 @@
 /**
  * Turns one log call into one line of text: JSON for machines, a coloured
- * single line for people at a terminal.
+ * single line for people at a terminal. This is the output contract (README "Logs"):
+ * field names and order, escaping, the pretty layout. Secrets are scrubbed before a
+ * line gets here, by the redaction plugin (./redact.ts).
  *
  * JSON lines are one small object handed to a single JSON.stringify. On Bun
  * (JavaScriptCore) that measured ~20% faster than concatenating the line from
@@ -10,9 +12,8 @@
  * of them before the write costs more than one object. JSON.stringify also
  * does all escaping in one native pass.
  */
-import { isErrorLike, isSensitiveKey, REDACTED, redactString, sanitize, type SerializedError } from './redact'
-
-export { serializeError } from './redact'
+import { redactString } from './redact'
+import { isErrorLike, type SerializedError, sanitize } from './values'
 
 /** The levels operators see (`LOG_LEVEL`, the `level` field). */
 export type LevelName = 'debug' | 'info' | 'warning' | 'error' | 'critical'
@@ -27,21 +28,39 @@ export const LEVEL_NAMES: Readonly<Record<string, LevelName>> = {
 	fatal: 'critical',
 }
 
+/**
+ * Identifiers a line carries right after `logger` when it belongs to a request or a
+ * Discord event, in this order (README "Logs").
+ */
+export interface LineIds {
+	correlation_id?: string
+}
+
+/** The parts of one log call, as the transport hands them to a format. */
+export interface LineEntry {
+	/** Milliseconds since the epoch. */
+	time: number
+	/** LogLayer's level name (`trace` … `fatal`). */
+	level: string
+	/** The logger name as {@link LineFormat.prepareName} rendered it. */
+	name: string
+	ids: LineIds
+	messages: readonly unknown[]
+	/** Logger-bound fields (`withContext`), without the ids, written before `fields`. */
+	context: Record<string, unknown> | undefined
+	/** The call's own fields (`withMetadata`), then `error` when there is one. */
+	fields: Record<string, unknown> | undefined
+	error: unknown
+}
+
 /** Renders lines for one output format. Implementations never see a sink. */
 export interface LineFormat {
 	/** Pre-renders a logger name once per logger, so lines reuse it. */
 	prepareName(name: string): string
 	/** One complete line, newline included. May throw; the caller falls back. */
-	line(
-		time: number,
-		level: string,
-		name: string,
-		correlationId: string | undefined,
-		messages: readonly unknown[],
-		data: Record<string, unknown> | undefined,
-	): string
+	line(entry: LineEntry): string
 	/** A minimal line saying formatting failed. Never throws. */
-	fallback(time: number, level: string, name: string, correlationId: string | undefined, error: unknown): string
+	fallback(time: number, level: string, name: string, ids: LineIds, error: unknown): string
 }
 
 // ---------------------------------------------------------------- keys
@@ -51,7 +70,6 @@ interface FieldKey {
 	name: string
 	/** The same, escaped for a terminal. */
 	pretty: string
-	sensitive: boolean
 }
 
 // Our own fields keep their place and meaning: a user field with the same name
@@ -79,7 +97,7 @@ function fieldKey(key: string): FieldKey {
 	if (cached === undefined) {
 		let name = toSnakeCase(key)
 		if (RESERVED.has(name) || INTEGER_LIKE.test(name)) name = `field_${name}`
-		cached = { name, pretty: escapeText(name), sensitive: isSensitiveKey(key) }
+		cached = { name, pretty: escapeText(name) }
 		if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear()
 		keyCache.set(key, cached)
 	}
@@ -168,30 +186,31 @@ function localClock(ms: number): string {
 
 // ---------------------------------------------------------------- json
 
+/** The value as it is written: plain JSON, or undefined to leave the field out. */
+function jsonValue(value: unknown): unknown {
+	switch (typeof value) {
+		case 'string':
+		case 'number':
+		case 'boolean':
+			return value
+		case 'bigint':
+			return String(value)
+		case 'object':
+			return value === null ? null : sanitize(value)
+		default:
+			return undefined // undefined, functions, symbols
+	}
+}
+
 function addFields(entry: Record<string, unknown>, data: Record<string, unknown>): void {
 	for (const key in data) {
-		const value = data[key]
-		let safe: unknown
-		switch (typeof value) {
-			case 'string':
-				safe = redactString(value)
-				break
-			case 'number':
-			case 'boolean':
-				safe = value
-				break
-			case 'bigint':
-				safe = String(value)
-				break
-			case 'object':
-				safe = value === null ? null : sanitize(value)
-				break
-			default:
-				continue // undefined, functions, symbols
-		}
-		const field = fieldKey(key)
-		entry[field.name] = field.sensitive ? REDACTED : safe
+		const value = jsonValue(data[key])
+		if (value !== undefined) entry[fieldKey(key).name] = value
 	}
+}
+
+function addIds(entry: Record<string, unknown>, ids: LineIds): void {
+	if (ids.correlation_id !== undefined) entry.correlation_id = ids.correlation_id
 }
 
 /** Escapes what JSON.stringify leaves raw but could still act on a terminal (DEL, C1, U+2028/9). */
@@ -203,27 +222,27 @@ function finishJson(entry: Record<string, unknown>): string {
 	return `${escapeUnsafeJson(JSON.stringify(entry))}\n`
 }
 
-/** One JSON object per line: timestamp, level, logger, correlation_id, event, then fields. */
+/** One JSON object per line: timestamp, level, logger, the ids, event, then the fields. */
 export const jsonFormat: LineFormat = {
 	prepareName: (name) => name,
-	line(time, level, name, correlationId, messages, data) {
-		const timestamp = isoTimestamp(time)
-		const levelName = LEVEL_NAMES[level] ?? 'info'
-		const event = redactString(eventText(messages))
-		// Two literal shapes rather than a conditional insert keep the key order
-		// fixed and let the engine reuse the object layout.
-		const entry: Record<string, unknown> =
-			correlationId === undefined
-				? { timestamp, level: levelName, logger: name, event }
-				: { timestamp, level: levelName, logger: name, correlation_id: correlationId, event }
-		if (data !== undefined) addFields(entry, data)
+	line({ time, level, name, ids, messages, context, fields, error }) {
+		const entry: Record<string, unknown> = {
+			timestamp: isoTimestamp(time),
+			level: LEVEL_NAMES[level] ?? 'info',
+			logger: name,
+		}
+		addIds(entry, ids)
+		entry.event = eventText(messages)
+		if (context !== undefined) addFields(entry, context)
+		if (fields !== undefined) addFields(entry, fields)
+		if (error !== undefined) entry.error = jsonValue(error)
 		return finishJson(entry)
 	},
-	fallback(time, level, name, correlationId, error) {
+	fallback(time, level, name, ids, error) {
 		try {
 			const entry: Record<string, unknown> = { timestamp: isoTimestamp(time), level: LEVEL_NAMES[level] ?? 'error' }
 			entry.logger = name
-			if (correlationId !== undefined) entry.correlation_id = correlationId
+			addIds(entry, ids)
 			entry.event = 'log line could not be formatted'
 			entry.format_error = redactString(error instanceof Error ? error.message : String(error))
 			return finishJson(entry)
@@ -231,57 +250,6 @@ export const jsonFormat: LineFormat = {
 			return '{"level":"error","event":"log line could not be formatted"}\n'
 		}
 	},
-}
-
-// ---------------------------------------------------------------- request line
-
-/** The access line's fields, in the order they are written. */
-export interface RequestLineFields {
-	method: string
-	path: string
-	endpoint: string
-	status: number
-	duration_ms: number
-}
-
-/** A JSON string literal, escaped as {@link finishJson} escapes a whole line. */
-const jsonString = (text: string) => escapeUnsafeJson(JSON.stringify(text))
-
-// Logger names, events, methods and route templates repeat on every line; bounded anyway.
-const MAX_CACHED_LITERALS = 1024
-const literalCache = new Map<string, string>()
-const redactedLiteralCache = new Map<string, string>()
-
-function cachedLiteral(cache: Map<string, string>, text: string, redact: boolean): string {
-	let json = cache.get(text)
-	if (json === undefined) {
-		json = jsonString(redact ? redactString(text) : text)
-		if (cache.size >= MAX_CACHED_LITERALS) cache.clear()
-		cache.set(text, json)
-	}
-	return json
-}
-
-const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null')
-
-/**
- * The access line in the JSON format: byte for byte what `jsonFormat.line` writes for
- * `event` with `fields` as metadata, built from one template instead of an object that
- * JSON.stringify walks with per-field key and redaction lookups. Formatting alone takes
- * about a third of the time; with the write, a line costs ~10% less (bench/logging.ts).
- * Writing the line's bytes straight into the batch buffer instead measured no faster
- * inside the server, so lines stay strings.
- */
-export function jsonRequestLine(
-	time: number,
-	level: string,
-	name: string,
-	correlationId: string | undefined,
-	event: string,
-	fields: RequestLineFields,
-): string {
-	const id = correlationId === undefined ? '' : `,"correlation_id":${jsonString(correlationId)}`
-	return `{"timestamp":"${isoTimestamp(time)}","level":"${LEVEL_NAMES[level] ?? 'info'}","logger":${cachedLiteral(literalCache, name, false)}${id},"event":${cachedLiteral(redactedLiteralCache, event, true)},"method":${cachedLiteral(redactedLiteralCache, fields.method, true)},"path":${jsonString(redactString(fields.path))},"endpoint":${cachedLiteral(redactedLiteralCache, fields.endpoint, true)},"status":${jsonNumber(fields.status)},"duration_ms":${jsonNumber(fields.duration_ms)}}\n`
 }
 
 // ---------------------------------------------------------------- pretty
@@ -300,10 +268,8 @@ const BARE_VALUE = /^[^\s"'=\\\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/
 
 function prettyValue(value: unknown): string | undefined {
 	switch (typeof value) {
-		case 'string': {
-			const text = redactString(value)
-			return BARE_VALUE.test(text) ? text : escapeText(JSON.stringify(text))
-		}
+		case 'string':
+			return BARE_VALUE.test(value) ? value : escapeText(JSON.stringify(value))
 		case 'number':
 		case 'boolean':
 		case 'bigint':
@@ -318,7 +284,7 @@ function prettyValue(value: unknown): string | undefined {
 }
 
 function errorBlock(err: SerializedError, indent: string): string {
-	const body = redactString(err.stack ?? `${err.name}: ${err.message}`)
+	const body = err.stack ?? `${err.name}: ${err.message}`
 	let out = ''
 	for (const line of body.split(/\r\n|\r|\n/)) out += `${indent}${escapeText(line)}\n`
 	if (err.cause !== undefined) out += nestedBlock('Caused by:', err.cause, indent)
@@ -348,30 +314,28 @@ export function prettyFormat(color: boolean): LineFormat {
 	}
 	return {
 		prepareName: (name) => paint(CYAN, escapeText(name)),
-		line(time, level, name, correlationId, messages, data) {
+		line({ time, level, name, ids, messages, context, fields, error }) {
 			let out = `${paint(DIM, localClock(time))} ${label(level)} ${name}`
-			if (correlationId !== undefined) out += ` ${paint(DIM, `[${escapeText(correlationId)}]`)}`
-			out += ` ${escapeText(redactString(eventText(messages)))}`
+			if (ids.correlation_id !== undefined) out += ` ${paint(DIM, `[${escapeText(ids.correlation_id)}]`)}`
+			out += ` ${escapeText(eventText(messages))}`
 			let below = ''
-			if (data !== undefined) {
-				for (const key in data) {
-					const value = data[key]
-					const field = fieldKey(key)
-					let text: string | undefined
-					if (field.sensitive) text = REDACTED
-					else if (isErrorLike(value)) {
-						const err = sanitize(value) as SerializedError
-						text = prettyValue(`${err.name}: ${err.message}`)
-						below += errorBlock(err, '    ')
-					} else text = prettyValue(value)
-					if (text !== undefined) out += ` ${paint(DIM, `${field.pretty}=`)}${text}`
-				}
+			const addPretty = (key: string, value: unknown) => {
+				let text: string | undefined
+				if (isErrorLike(value)) {
+					const err = sanitize(value) as SerializedError
+					text = prettyValue(`${err.name}: ${err.message}`)
+					below += errorBlock(err, '    ')
+				} else text = prettyValue(value)
+				if (text !== undefined) out += ` ${paint(DIM, `${fieldKey(key).pretty}=`)}${text}`
 			}
+			if (context !== undefined) for (const key in context) addPretty(key, context[key])
+			if (fields !== undefined) for (const key in fields) addPretty(key, fields[key])
+			if (error !== undefined) addPretty('error', error)
 			return `${out}\n${below}`
 		},
-		fallback(time, level, name, correlationId, error) {
+		fallback(time, level, name, ids, error) {
 			try {
-				const cid = correlationId === undefined ? '' : ` [${escapeText(correlationId)}]`
+				const cid = ids.correlation_id === undefined ? '' : ` [${escapeText(ids.correlation_id)}]`
 				const reason = escapeText(redactString(error instanceof Error ? error.message : String(error)))
 				return `${localClock(time)} ${label(level)} ${name}${cid} log line could not be formatted: ${reason}\n`
 			} catch {

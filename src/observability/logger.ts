@@ -1,41 +1,25 @@
 /**
- * Structured logging for Byte: LogLayer as the API, our own transport for the
- * output contract (DESIGN.md "Logs").
+ * Structured logging for Byte: LogLayer as the API, one transport for the output
+ * contract (README "Logs").
  *
- * LogLayer decides *whether* a line is written (levels, child loggers,
- * metadata/context/error assembly); {@link LineTransport} decides *what* it
- * looks like and writes it to one sink — stdout for every level, so one stream
- * carries the whole story.
+ * LogLayer decides *whether* a line is written (levels, child loggers, metadata/context/
+ * error assembly); the redaction plugin (./redact.ts) scrubs secrets from what it
+ * assembled; {@link LineTransport} decides *what* the line looks like (./log-format.ts)
+ * and writes it to one sink: stdout for every level, so one stream carries the whole
+ * story. Every line takes that one path, the access line included.
  */
-import { LogLayer, type LogLayerTransportParams, type LogLevelType } from 'loglayer'
 import { LoggerlessTransport } from '@loglayer/transport'
-import { currentCorrelationId } from './context'
-import {
-	jsonFormat,
-	jsonRequestLine,
-	type LevelName,
-	type LineFormat,
-	prettyFormat,
-	type RequestLineFields,
-	serializeError,
-} from './log-format'
+import { LogLayer, type LogLayerTransportParams, type LogLevelType } from 'loglayer'
+import { currentContext } from './context'
+import { jsonFormat, type LevelName, type LineFormat, type LineIds, prettyFormat } from './log-format'
+import { redactionPlugin } from './redact'
+import { serializeError } from './values'
 
-export type { LevelName, RequestLineFields } from './log-format'
-
-/** A line whose values are all captured, to be formatted when its sink writes it out. */
-export interface DeferredLine {
-	/** The whole line, newline included. Never throws. */
-	line(): string
-}
+export type { LevelName } from './log-format'
 
 /** Where finished lines go. Each `write` receives whole lines ending in `\n`. */
 export interface LineSink {
 	write(chunk: string): void
-	/**
-	 * Takes a line to format later, in its place among the written ones: a sink that writes
-	 * once per event-loop turn formats a turn's access lines together, in one warm loop.
-	 */
-	defer?(line: DeferredLine): void
 	/** Pushes buffered lines out; the promise (if any) settles once they are written. */
 	flush(): void | Promise<void>
 }
@@ -68,6 +52,15 @@ const TO_LOGLAYER: Readonly<Record<LevelName, LogLevelType>> = {
 	critical: 'fatal',
 }
 
+/**
+ * Where LogLayer puts context (`withContext`) and metadata (`withMetadata`) in the data a
+ * transport receives: apart, so the transport can tell logger-bound ids from a call's
+ * own fields of the same name.
+ */
+const CONTEXT_FIELD = 'context'
+const METADATA_FIELD = 'metadata'
+const ERROR_FIELD = 'error'
+
 /** Process-wide output shared by a root logger and all of its children. */
 interface Output {
 	readonly sink: LineSink
@@ -76,25 +69,30 @@ interface Output {
 }
 
 const NO_MESSAGES: never[] = []
+type Section = Record<string, unknown> | undefined
 
-/** An access line with everything captured at the call: time, correlation ID, fields. */
-class DeferredRequestLine implements DeferredLine {
-	constructor(
-		private readonly time: number,
-		private readonly level: LogLevelType,
-		private readonly name: string,
-		private readonly correlationId: string | undefined,
-		private readonly event: string,
-		private readonly fields: RequestLineFields,
-	) {}
+function section(value: unknown): Section {
+	return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined
+}
 
-	line(): string {
-		try {
-			return jsonRequestLine(this.time, this.level, this.name, this.correlationId, this.event, this.fields)
-		} catch (error) {
-			return jsonFormat.fallback(this.time, this.level, this.name, this.correlationId, error)
-		}
+/**
+ * The ids of the line: the ones the logger was bound to ({@link requestLogger}), else
+ * those of the request or event being handled (./context.ts). Removes them from
+ * `context`, which is a copy made for this line.
+ */
+function lineIds(context: Section): LineIds {
+	const bound = context?.correlation_id
+	if (typeof bound === 'string') {
+		delete context?.correlation_id
+		return { correlation_id: bound }
 	}
+	const current = currentContext()
+	return current === undefined ? {} : { correlation_id: current.correlationId }
+}
+
+function isEmpty(value: Section): boolean {
+	for (const _ in value) return false
+	return true
 }
 
 /**
@@ -120,45 +118,30 @@ class LineTransport extends LoggerlessTransport {
 		return new LineTransport(this.output, this.isRoot ? name : `${this.loggerName}.${name}`, false)
 	}
 
-	/**
-	 * Writes the access line through {@link jsonRequestLine} when this transport writes JSON
-	 * and would accept the line; false when the caller must take the general path. A sink
-	 * that can defer lines formats it when it writes its batch.
-	 */
-	shipRequestLine(logLevel: LogLevelType, event: string, fields: RequestLineFields): boolean {
-		if (!this.enabled || this.level !== 'trace' || this.output.format !== jsonFormat) return false
-		const { sink, clock } = this.output
-		let time = Number.NaN // a clock that throws leaves the timestamp to isoTimestamp's fallback
-		let correlationId: string | undefined
-		try {
-			correlationId = currentCorrelationId()
-			time = clock()
-		} catch {
-			// formatted with what was read
-		}
-		const line = new DeferredRequestLine(time, logLevel, this.rendered, correlationId, event, fields)
-		try {
-			if (sink.defer !== undefined) sink.defer(line)
-			else sink.write(line.line())
-		} catch {
-			// stdout closed or sink broken
-		}
-		return true
-	}
-
 	// A log call must never throw: formatting failures become a fallback line,
 	// sink failures are dropped (there is nowhere left to report them).
 	shipToLogger(params: LogLayerTransportParams): never[] {
 		const { sink, format, clock } = this.output
-		let time = Number.NaN
-		let correlationId: string | undefined
+		let time = Number.NaN // a clock that throws leaves the timestamp to the format's fallback
+		let ids: LineIds = {}
 		let line: string
 		try {
-			correlationId = currentCorrelationId()
+			const data = params.data
+			const context = section(data?.[CONTEXT_FIELD])
+			ids = lineIds(context)
 			time = clock()
-			line = format.line(time, params.logLevel, this.rendered, correlationId, params.messages, params.data)
+			line = format.line({
+				time,
+				level: params.logLevel,
+				name: this.rendered,
+				ids,
+				messages: params.messages,
+				context: isEmpty(context) ? undefined : context,
+				fields: section(data?.[METADATA_FIELD]),
+				error: data?.[ERROR_FIELD],
+			})
 		} catch (error) {
-			line = format.fallback(time, params.logLevel, this.rendered, correlationId, error)
+			line = format.fallback(time, params.logLevel, this.rendered, ids, error)
 		}
 		try {
 			sink.write(line)
@@ -188,8 +171,8 @@ function lineTransportOf(logger: LogLayer): LineTransport | undefined {
  * as `error: { name, message, stack, code?, cause? }`.
  *
  * A disabled `log.debug('…')` costs a few nanoseconds. `withMetadata({...})`
- * builds its object before the level is known (~0.15 µs for 8 fields), so
- * guard hot debug lines with `if (log.isLevelEnabled('debug'))`.
+ * builds its object before the level is known, so guard hot debug lines with
+ * `if (log.isLevelEnabled('debug'))`.
  */
 export function createLogger(options: LoggerOptions = {}): LogLayer {
 	const format = options.format ?? 'json'
@@ -206,9 +189,12 @@ export function createLogger(options: LoggerOptions = {}): LogLayer {
 	}
 	const logger = new LogLayer({
 		transport: new LineTransport(output, options.name ?? 'byte', true),
+		plugins: [redactionPlugin()],
 		// LogLayer passes errors through untouched unless given a serializer.
 		errorSerializer: serializeError,
-		errorFieldName: 'error',
+		errorFieldName: ERROR_FIELD,
+		contextFieldName: CONTEXT_FIELD,
+		metadataFieldName: METADATA_FIELD,
 		// errorOnly(err) then reads as `event: err.message` instead of an empty event.
 		copyMsgOnOnlyError: true,
 	})
@@ -226,8 +212,7 @@ export function createLogger(options: LoggerOptions = {}): LogLayer {
  *
  * Create one per module and reuse it: each call builds a new LogLayer.
  * The level is shared with the root (setting it on any of them sets it for
- * all); `withContext` on a child stays on that child — never use it for
- * per-request data, which belongs in the request context (./context).
+ * all); `withContext` on a child stays on that child.
  */
 export function loggerFor(parent: LogLayer, name: string): LogLayer {
 	const transport = lineTransportOf(parent)
@@ -239,84 +224,18 @@ export function loggerFor(parent: LogLayer, name: string): LogLayer {
 	return child
 }
 
-/** Writes one line: `event` with `fields` at `level`, exactly as `withMetadata(fields)` would. */
-export type LineWriter = (level: LevelName, event: string, fields: Record<string, unknown>) => void
-
-// The LogLayer method each of our levels is written with (`TO_LOGLAYER` is for thresholds).
-const LEVEL_METHODS = {
-	debug: 'debug',
-	info: 'info',
-	warning: 'warn',
-	error: 'error',
-	critical: 'fatal',
-} as const satisfies Record<LevelName, LogLevelType>
-
-interface PluginCount {
-	pluginManager?: { countPlugins?: () => number }
-}
-
-/** True while `logger` writes exactly what its transport makes of each call (no LogLayer extras). */
-function plainCheck(logger: LogLayer): () => boolean {
-	const contexts = logger.getContextManager()
-	const plugins = (logger as unknown as PluginCount).pluginManager
-	const config = logger.getConfig()
-	const only = !Array.isArray(config.transport) || config.transport.length === 1
-	return () =>
-		only &&
-		typeof plugins?.countPlugins === 'function' &&
-		plugins.countPlugins() === 0 &&
-		!contexts.hasContextData() &&
-		!config.muteMetadata &&
-		!config.prefix &&
-		!config.groups
+/** The identifiers a {@link requestLogger} is bound to. */
+export interface RequestLogIds {
+	correlationId: string
 }
 
 /**
- * A writer for lines written on every request: the same bytes as
- * `logger.withMetadata(fields)[level](event)`, at about half the cost. LogLayer still
- * decides whether the level is enabled, and the line still goes through this logger's
- * transport (format, sink, fallback line); what is skipped is LogLayer's per-call
- * assembly, which copies the metadata three times to merge in context, lazy values and
- * plugin output (bench/logging.ts). Whenever any of those is in play — context set on the
- * logger, plugins, muted metadata, a message prefix, transport groups — the writer takes
- * the ordinary LogLayer path instead.
+ * A child of `parent` (same name, same level) whose every line carries the given
+ * request's ids, wherever and whenever it is used: the `log` a route handler receives
+ * (README "Correlation IDs"). One per request.
  */
-export function lineWriter(logger: LogLayer): LineWriter {
-	const transport = lineTransportOf(logger)
-	if (!transport) throw new TypeError('lineWriter() needs a logger made by createLogger()')
-	const plain = plainCheck(logger)
-	return function writeLine(level, event, fields) {
-		const logLevel = LEVEL_METHODS[level]
-		if (!logger.isLevelEnabled(logLevel)) return
-		if (!plain()) {
-			logger.withMetadata(fields)[logLevel](event)
-			return
-		}
-		transport._sendToLogger({ logLevel, messages: [event], data: fields, hasData: true } as LogLayerTransportParams)
-	}
-}
-
-/**
- * Writes the access line: `event` at `level` with the request's fields. The line may be
- * formatted later (see {@link LineSink.defer}), so `fields` must not change after the call.
- */
-export type RequestLineWriter = (level: LevelName, event: string, fields: RequestLineFields) => void
-
-/**
- * The {@link lineWriter} of the access line, whose fields are always the same five: in the
- * JSON format the line comes from one template ({@link jsonRequestLine}): the same bytes,
- * formatted in a third of the time. In any other case it is an ordinary `lineWriter`.
- */
-export function requestLineWriter(logger: LogLayer): RequestLineWriter {
-	const transport = lineTransportOf(logger)
-	if (!transport) throw new TypeError('requestLineWriter() needs a logger made by createLogger()')
-	const general = lineWriter(logger)
-	const plain = plainCheck(logger)
-	return function writeRequestLine(level, event, fields) {
-		const logLevel = LEVEL_METHODS[level]
-		if (!logger.isLevelEnabled(logLevel)) return
-		if (!plain() || !transport.shipRequestLine(logLevel, event, fields)) general(level, event, { ...fields })
-	}
+export function requestLogger(parent: LogLayer, ids: RequestLogIds): LogLayer {
+	return parent.child().withContext({ correlation_id: ids.correlationId })
 }
 
 /** Changes the level of a logger and every logger sharing its root. */
@@ -342,8 +261,6 @@ let sharedStdout: LineSink | undefined
 
 /** Lines are held until the end of the event-loop turn, or until this many characters. */
 export const BATCH_CHARS = 64 * 1024
-/** What a deferred line counts for against {@link BATCH_CHARS} (an access line is ~250). */
-const DEFERRED_CHARS = 256
 
 /** What {@link batchedSink} writes to: the part of Bun's FileSink it uses. */
 export interface ChunkWriter {
@@ -354,14 +271,12 @@ export interface ChunkWriter {
 /**
  * A sink that hands `writer` the lines of one event-loop turn as one chunk: from
  * `setImmediate`, or at once when they reach {@link BATCH_CHARS}, and on `flush()`.
- * Deferred lines are formatted then, in their place: a turn's access lines in one loop
- * cost less than one at a time between requests (measured ~0.4 µs per request on the
- * 404 benchmark, README.md "Performance"). If the writer fails (EPIPE: the reader went
- * away), writes stop instead of throwing or rejecting unhandled.
+ * If the writer fails (EPIPE: the reader went away), writes stop instead of throwing
+ * or rejecting unhandled.
  */
 export function batchedSink(writer: ChunkWriter): LineSink {
 	let broken = false
-	let parts: (string | DeferredLine)[] = []
+	let parts: string[] = []
 	let chars = 0
 	let scheduled = false
 	const markBroken = () => {
@@ -373,13 +288,8 @@ export function batchedSink(writer: ChunkWriter): LineSink {
 		const taken = parts
 		parts = []
 		chars = 0
-		let chunk = ''
-		for (let i = 0; i < taken.length; i++) {
-			const part = taken[i] as string | DeferredLine
-			chunk += typeof part === 'string' ? part : part.line()
-		}
 		try {
-			const written = writer.write(chunk)
+			const written = writer.write(taken.length === 1 ? (taken[0] as string) : taken.join(''))
 			if (typeof written !== 'number') written.catch(markBroken)
 		} catch {
 			broken = true
@@ -399,11 +309,6 @@ export function batchedSink(writer: ChunkWriter): LineSink {
 			parts.push(chunk)
 			added(chunk.length)
 		},
-		defer(line) {
-			if (broken) return
-			parts.push(line)
-			added(DEFERRED_CHARS)
-		},
 		flush() {
 			writeOut()
 			if (broken) return
@@ -422,7 +327,7 @@ export function batchedSink(writer: ChunkWriter): LineSink {
  * cheaper per line than stream-based writers (SonicBoom, fs.createWriteStream), behind
  * {@link batchedSink}. When stdout is a file, FileSink writes every chunk straight
  * through, so a line per request was a `write(2)` per request (~2–4 µs under load, most
- * of the access line's cost then; README.md, "Performance"); batched, one event-loop turn
+ * of the access line's cost then; README "Performance"); batched, one event-loop turn
  * under load (tens of requests) costs one. The batch is written on `exit` too, so a crash
  * or `process.exit()` still writes it; what a SIGKILL can lose is that one turn's lines.
  *

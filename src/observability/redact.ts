@@ -1,13 +1,16 @@
 /**
- * Making values safe to write: secrets scrubbed, everything JSON-writable.
+ * Credential scrubbing, as a LogLayer plugin ({@link redactionPlugin}) that every logger
+ * made by createLogger carries (README "Logs").
  *
  * Secrets are caught in two ways: field names that always hold them are
  * replaced wholesale, and strings are scanned for the two shapes secrets take
  * inside free text (credentials in URLs, bearer tokens). Both run on the hot
  * path, so each check starts with a cheap test that rules out the common case.
- * Nested values (objects, arrays, errors) go through {@link sanitize}, which is
+ * Nested values (objects, arrays, errors) are walked by {@link sanitize}, which is
  * only reached when a field actually holds one.
  */
+import type { LogLayerPlugin } from 'loglayer'
+import { sanitize, type ValueFilter } from './values'
 
 /** What a redacted value is replaced with. */
 export const REDACTED = '[REDACTED]'
@@ -87,132 +90,61 @@ export function redactString(value: string): string {
 	return out
 }
 
-// ---------------------------------------------------------------- values
+// ---------------------------------------------------------------- plugin
 
-const MAX_DEPTH = 8
-const MAX_CAUSE_DEPTH = 5
-const MAX_LISTED_ERRORS = 10
-
-/** The shape every error takes in a log line. */
-export interface SerializedError {
-	name: string
-	message: string
-	stack?: string
-	code?: string | number
-	cause?: unknown
-	errors?: unknown[]
+const SECRETS: ValueFilter = {
+	text: redactString,
+	key: (key) => (isSensitiveKey(key) ? REDACTED : undefined),
 }
 
-/** Errors, including ones from another realm and already-serialized ones. */
-export function isErrorLike(value: unknown): value is Error {
-	if (value instanceof Error) return true
-	if (typeof value !== 'object' || value === null) return false
-	const v = value as { message?: unknown; stack?: unknown }
-	return typeof v.message === 'string' && typeof v.stack === 'string'
-}
-
-function serializeAt(err: unknown, depth: number, seen: unknown[]): SerializedError {
-	if (!isErrorLike(err)) return { name: 'NonError', message: String(err) }
-	seen.push(err)
-	const e = err as Error & { code?: unknown; errors?: unknown }
-	const out: SerializedError = {
-		name: typeof e.name === 'string' ? e.name : 'Error',
-		message: String(e.message),
-	}
-	if (typeof e.stack === 'string') out.stack = e.stack
-	if (typeof e.code === 'string' || typeof e.code === 'number') out.code = e.code
-	if (e.cause !== undefined) out.cause = nestedError(e.cause, depth, seen)
-	// AggregateError: a failed connect (happy eyeballs) hides the real reasons here.
-	if (Array.isArray(e.errors)) {
-		out.errors = e.errors.slice(0, MAX_LISTED_ERRORS).map((x) => nestedError(x, depth, seen))
-	}
-	return out
-}
-
-function nestedError(value: unknown, depth: number, seen: unknown[]): unknown {
-	if (seen.includes(value)) return '[Circular]'
-	if (depth + 1 >= MAX_CAUSE_DEPTH) return '[Truncated]'
-	// A non-error cause (a status object, a string) is data: sanitize() later
-	// redacts it like any other value.
-	return isErrorLike(value) ? serializeAt(value, depth + 1, seen) : value
-}
-
-/**
- * LogLayer `errorSerializer`: name, message, stack, `code` when present,
- * `cause` recursively (cycles cut) and AggregateError's `errors`. Anything
- * thrown that is not an Error becomes `{ name: 'NonError', message }`.
- * Never throws, because LogLayer calls it outside the transport's guard.
- */
-export function serializeError(err: unknown): SerializedError {
-	try {
-		return serializeAt(err, 0, [])
-	} catch {
-		return { name: 'Error', message: '[unserializable error]' }
-	}
-}
-
-/**
- * A copy of `value` that JSON.stringify can write without throwing or leaking:
- * secrets redacted (by key at any depth, and inside strings), BigInt as decimal
- * strings, errors serialized, cycles and excessive depth cut, Maps/Sets as
- * objects/arrays, byte buffers summarised. `undefined` means "leave it out".
- * Never throws: a hostile getter or toJSON costs its value, not the line.
- */
-export function sanitize(value: unknown): unknown {
-	try {
-		return clean(value, 0, [])
-	} catch {
-		return '[Unserializable]'
-	}
-}
-
-function clean(value: unknown, depth: number, ancestors: object[]): unknown {
+/** One field value with its secrets scrubbed, JSON-writable (see ./values.ts). */
+function scrubValue(value: unknown): unknown {
 	switch (typeof value) {
 		case 'string':
 			return redactString(value)
-		case 'number':
-		case 'boolean':
-			return value
-		case 'bigint':
-			return String(value)
 		case 'object':
-			return value === null ? null : cleanObject(value, depth, ancestors)
+			return value === null ? null : sanitize(value, SECRETS)
 		default:
-			return undefined // functions, symbols, undefined: JSON leaves them out too
+			return value
 	}
 }
 
-function cleanObject(obj: object, depth: number, ancestors: object[]): unknown {
-	if (ancestors.includes(obj)) return '[Circular]'
-	if (depth >= MAX_DEPTH) return '[Truncated]'
-	if (isErrorLike(obj)) obj = serializeAt(obj, 0, [])
-	// Buffers would otherwise be written byte by byte.
-	if (ArrayBuffer.isView(obj)) return `[${obj.constructor.name} ${obj.byteLength} bytes]`
-	ancestors.push(obj)
-	try {
-		if (Array.isArray(obj)) {
-			const out: unknown[] = new Array(obj.length)
-			for (let i = 0; i < obj.length; i++) out[i] = clean(obj[i], depth + 1, ancestors) ?? null
-			return out
-		}
-		if (obj instanceof Map) return cleanEntries(obj.entries(), depth, ancestors)
-		if (obj instanceof Set) return clean([...obj], depth, ancestors)
-		// Date, URL, Headers: their JSON form, which is then cleaned in turn.
-		const toJSON = (obj as { toJSON?: unknown }).toJSON
-		if (typeof toJSON === 'function') return clean(toJSON.call(obj), depth + 1, ancestors)
-		return cleanEntries(Object.entries(obj), depth, ancestors)
-	} finally {
-		ancestors.pop()
-	}
-}
-
-function cleanEntries(entries: Iterable<[unknown, unknown]>, depth: number, ancestors: object[]): object {
-	// No prototype, so a `__proto__` key is kept as data instead of being swallowed.
+/** A copy of one section of a line's data (context, metadata, error) with secrets scrubbed. */
+function scrubSection(section: unknown): unknown {
+	if (typeof section !== 'object' || section === null || Array.isArray(section)) return scrubValue(section)
+	// No prototype, so a `__proto__` key stays data instead of becoming the object's prototype.
 	const out: Record<string, unknown> = Object.create(null)
-	for (const [rawKey, value] of entries) {
-		const key = String(rawKey)
-		const cleaned = isSensitiveKey(key) ? REDACTED : clean(value, depth + 1, ancestors)
-		if (cleaned !== undefined) out[key] = cleaned
+	for (const key in section) {
+		const value = (section as Record<string, unknown>)[key]
+		out[key] = isSensitiveKey(key) ? REDACTED : scrubValue(value)
 	}
 	return out
+}
+
+function scrubMessage(message: unknown): unknown {
+	if (typeof message === 'string') return redactString(message)
+	try {
+		return redactString(String(message))
+	} catch {
+		return message // the transport's own guard turns it into a fallback line
+	}
+}
+
+/**
+ * Scrubs every log line before it reaches a transport: the message, and each field of
+ * the context, the metadata and the error, at any depth. Fields whose name always holds
+ * a secret (see {@link isSensitiveKey}) become `[REDACTED]`; URL passwords and bearer
+ * tokens inside any string are masked. Never throws.
+ */
+export function redactionPlugin(): LogLayerPlugin {
+	return {
+		id: 'byte-redaction',
+		onBeforeMessageOut: ({ messages }) => messages.map(scrubMessage),
+		onBeforeDataOut({ data }) {
+			if (data === undefined) return data
+			const out: Record<string, unknown> = Object.create(null)
+			for (const key in data) out[key] = scrubSection(data[key])
+			return out
+		},
+	}
 }

@@ -1,33 +1,30 @@
 /**
- * The body limit for requests that do not declare their length (`Transfer-Encoding:
- * chunked`). A declared Content-Length is checked before anything is read; a chunked
- * body can only be counted as it arrives, so its stream is wrapped to fail with 413 the
- * moment it passes the limit. Bun's own `maxRequestBodySize` stays a wider backstop.
+ * Reading a request body under a size limit (`BODY_LIMIT_BYTES`, README "Hostile and
+ * malformed input"). A declared `Content-Length` over the limit is refused before anything
+ * is read; a body without one (`Transfer-Encoding: chunked`) is counted as it arrives and
+ * refused the moment it passes the limit. Bun's own `maxRequestBodySize` stays a wider
+ * backstop.
  */
 import { payloadTooLarge } from '../errors'
 
-/**
- * The same request with a body stream that errors with a 413 AppError once more than
- * `limit` bytes have arrived; the parser's failure then carries that error as its cause.
- */
-export function limitBody(request: Request, limit: number): Request {
+/** The body as text, or a 413 AppError thrown once it is known to exceed `limit` bytes. */
+export async function readBodyText(request: Request, limit: number): Promise<string> {
+	const declared = request.headers.get('content-length')
+	if (declared !== null) {
+		if (Number(declared) > limit) throw payloadTooLarge(limit)
+		return request.text()
+	}
 	const body = request.body
-	if (!body) return request
+	if (body === null) return ''
+	const chunks: Uint8Array[] = []
 	let seen = 0
-	const counted = body.pipeThrough(
-		new TransformStream<Uint8Array, Uint8Array>({
-			transform(chunk, controller) {
-				seen += chunk.byteLength
-				if (seen > limit) controller.error(payloadTooLarge(limit))
-				else controller.enqueue(chunk)
-			},
-		}),
-	)
-	return new Request(request.url, {
-		method: request.method,
-		headers: request.headers,
-		body: counted,
-		signal: request.signal,
-		duplex: 'half',
-	} as RequestInit)
+	for await (const chunk of body) {
+		seen += chunk.byteLength
+		if (seen > limit) {
+			await body.cancel().catch(() => {})
+			throw payloadTooLarge(limit)
+		}
+		chunks.push(chunk)
+	}
+	return new TextDecoder().decode(Buffer.concat(chunks))
 }

@@ -54,9 +54,29 @@ export interface ErrorPayload {
 	error: { code: string; message: string; correlation_id: string }
 }
 
+/**
+ * How long a client should wait before retrying a 503 (the database is down or the process
+ * is shutting down): long enough not to hammer a recovering database, short enough that a
+ * restart is ridden out in a few attempts (README "Reliability and security").
+ */
+export const RETRY_AFTER_SECONDS = 5
+
 /** The JSON error response, `{"error":{code,message,correlation_id}}` with its status. */
 export function errorResponse(code: unknown, error: unknown, correlationId: string): Response {
 	const problem = classifyError(code, error)
-	const body: ErrorPayload = { error: { code: problem.code, message: problem.message, correlation_id: correlationId } }
-	return Response.json(body, { status: problem.status })
+	return problemResponse(problem.status, problem.code, problem.message, correlationId)
+}
+
+/** A JSON error response; every 503 carries `Retry-After`. */
+export function problemResponse(
+	status: number,
+	code: string,
+	message: string,
+	correlationId: string,
+	headers?: Record<string, string>,
+): Response {
+	const body: ErrorPayload = { error: { code, message, correlation_id: correlationId } }
+	const response = Response.json(body, { status, headers })
+	if (status === 503) response.headers.set('retry-after', String(RETRY_AFTER_SECONDS))
+	return response
 }

@@ -1,47 +1,41 @@
 /**
- * Per-request observability as one Elysia plugin: correlation ID, async log context,
- * in-flight gauge, the error body, HTTP metrics and the access log line.
+ * Per-request observability as one Elysia plugin, on Elysia's public lifecycle (README
+ * "Observability"): the correlation ID, the request's async log context, the in-flight
+ * gauge, the JSON error body, the HTTP metrics and the access line. Route handlers receive
+ * `correlationId` and `log` (a logger bound to the request) in their context, typed:
  *
- * The concerns live in their own modules (correlation.ts, context.ts, api-metrics.ts,
- * http/errors.ts). Most of the work happens in one function wrapped around Elysia's
- * compiled request handler (`wrap`, Elysia's higher-order-function hook, the one
- * OpenTelemetry-style tracing uses), which sees every request and the final `Response`:
- * unknown routes, unparsable bodies and errors included. Before the handler it resolves
- * the ID and enters the async context; after it, it adds the two response headers and
- * records the request synchronously, from the response's real status. Two small hooks
- * supply what only Elysia knows: `onBeforeHandle` and `onError` note the matched route
- * template, and `onError` renders the JSON error body with the ID.
+ * ```ts
+ * app.use(requestObservability({ metrics, logger })).get('/x', ({ correlationId, log }) => …)
+ * ```
  *
- * Why not onRequest + mapResponse: measured with small probe servers on
- * /health/live (bare Elysia ~5.5 µs of server CPU per request), an onRequest hook doing
- * this work through `set.headers` plus a mapResponse hook added ~2.6 µs, because they take
- * every route off Elysia's compact response path; this wrapper plus the before-handle hook
- * add ~1.6 µs for the same work. `wrap` is marked internal in Elysia's typings, so Elysia
- * is pinned and the tests cover every path through it (tests/observability: success, 4xx,
- * 5xx, unknown routes, parse errors, body limits, HEAD, asynchronous handlers).
- *
- * Paths no route serves are answered by a catch-all route rather than by Elysia's
- * not-found error: its error path is an async function (a promise per 404), the route is
- * not. The catch-all counts as `endpoint="unmatched"` like any unknown path.
- *
- * Hook shapes matter too: Elysia compiles each route from its hooks' source text, and a
- * hook that ends in `return fn(...)` is taken for an async one, which (like any global
- * parse hook) makes every route handler async. tests/observability/request-wrapper.test.ts
- * checks that synchronous routes stay synchronous.
+ * The hooks, in the order Elysia runs them:
+ * - `onRequest` resolves the ID, starts the clock and puts the two correlation headers on
+ *   `set.headers`, which Elysia applies to every response: handler values, returned
+ *   `Response` objects, errors and unknown routes alike.
+ * - `derive` hands the handler its context. It is asynchronous on purpose: Elysia awaits
+ *   it, so the rest of the request runs in an async continuation of its own, and
+ * - `onBeforeHandle` enters the request's async context there, for the handler and
+ *   everything it awaits (services, the database layer), without it ever reaching
+ *   whoever called `app.handle()`.
+ * - `onError` renders every error as the JSON body with the ID, answers requests no route
+ *   handled (404, 405, `OPTIONS`; ./unrouted.ts) and notes the final status.
+ * - `onAfterResponse` counts, times and logs the request, once, from its final status.
+ *   Not `onAfterHandle`: Elysia skips that hook for errors, unknown routes and parse and
+ *   validation failures, while `onAfterResponse` runs for every request (after the
+ *   response is handed to the server, so the recorded duration includes sending it).
  */
-import { Elysia } from 'elysia'
+import { Elysia, StatusMap } from 'elysia'
 import type { LogLayer } from 'loglayer'
-import { payloadTooLarge } from '../errors'
-import { limitBody } from './body-limit'
-import { errorResponse } from './errors'
 import type { ApiMetrics } from '../observability/api-metrics'
-import { currentContext, enterContext, type RequestContext } from '../observability/context'
+import { enterContext, type RequestContext } from '../observability/context'
 import { CORRELATION_HEADER, isValidCorrelationId } from '../observability/correlation'
-import { requestLineWriter } from '../observability/logger'
+import { requestLogger } from '../observability/logger'
+import type { CorsPolicy } from './cors'
+import { errorResponse } from './errors'
+import type { RouteTable } from './route-table'
+import { answerUnrouted } from './unrouted'
 
 export const UNMATCHED_ENDPOINT = 'unmatched'
-/** Template of the catch-all route that answers every path no other route serves. */
-export const CATCH_ALL_ROUTE = '*'
 export const OTHER_METHOD = 'OTHER'
 const STANDARD_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 const MAX_LOGGED_PATH = 256
@@ -52,10 +46,12 @@ const EXPOSED = 'X-Correlation-ID'
 const STATUS_LABELS: string[] = []
 for (let code = 100; code < 600; code++) STATUS_LABELS[code] = String(code)
 
-/** What observability keeps per request; it is also the request's async log context. */
-export class RequestState implements RequestContext {
-	/** The matched route template, once Elysia has matched one. */
+/** What the plugin keeps per request; it is also the request's async log context. */
+class RequestState implements RequestContext {
+	/** The route template that served the request, when one did. */
 	route: string | undefined = undefined
+	/** The status of the response rendered by the error hook. */
+	status: number | undefined = undefined
 	/** The error Elysia handled, for the `error` field of a 5xx access line. */
 	error: unknown = undefined
 
@@ -63,22 +59,22 @@ export class RequestState implements RequestContext {
 		readonly correlationId: string,
 		/** Monotonic milliseconds at arrival. */
 		readonly start: number,
+		/** Bound to the request: every line it writes carries the ID. */
+		readonly log: LogLayer,
 	) {}
 }
 
 export interface RequestObservabilityOptions {
 	metrics: ApiMetrics
-	/** Writes the access line (`logger: "api.http"`). */
+	/** Parent of each request's logger; the access line is written as it (`api.http`). */
 	logger: LogLayer
 	/** Monotonic milliseconds (default `performance.now`). */
 	clock?: () => number
-	/** Largest request body accepted, by Content-Length or counted as it arrives (default 1 MiB). */
-	bodyLimitBytes?: number
-	/** Switches for measuring what each part costs; all default to on. */
-	features?: { metrics?: boolean; accessLog?: boolean }
+	/** The app's routes, to answer 405 and `OPTIONS` for paths it serves (default: 404 only). */
+	routes?: RouteTable
+	/** Origins granted in preflight answers (see ./cors.ts). */
+	cors?: CorsPolicy
 }
-
-type Handler = (request: Request) => Response | Promise<Response>
 
 function pathOf(url: string): string {
 	const start = url.indexOf('/', url.indexOf('//') + 2)
@@ -88,35 +84,35 @@ function pathOf(url: string): string {
 	return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path
 }
 
-/** The request's state, when the caller runs inside a request this plugin wraps. */
-function stateOf(): RequestState | undefined {
-	const context = currentContext()
-	return context instanceof RequestState ? context : undefined
+/** The status Elysia sent for a value the handler returned (or a status it set). */
+function sentStatus(value: unknown, set: { status?: number | string }): number {
+	if (value instanceof Response) return value.status
+	const status = set.status
+	if (typeof status === 'number') return status
+	return (status !== undefined && (StatusMap as Record<string, number>)[status]) || 200
 }
 
-/** Adds the correlation headers; a response with immutable headers is copied first. */
-function withHeaders(response: Response, id: string): Response {
-	try {
-		response.headers.set(CORRELATION_HEADER, id)
-		response.headers.set(EXPOSE_HEADER, EXPOSED)
-		return response
-	} catch {
-		const copy = new Response(response.body, response)
-		copy.headers.set(CORRELATION_HEADER, id)
-		copy.headers.set(EXPOSE_HEADER, EXPOSED)
-		return copy
-	}
-}
-
-/** Creates the request observability plugin (register it first, globally). */
+/** Creates the request observability plugin; register it before every route. */
 export function requestObservability(options: RequestObservabilityOptions) {
-	const { metrics, logger } = options
+	const { metrics, logger, routes, cors } = options
 	const clock = options.clock ?? performance.now.bind(performance)
-	const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024
-	const recordMetrics = options.features?.metrics !== false
-	const accessLog = options.features?.accessLog !== false
 	const inFlight = metrics.httpInFlight
-	const writeLine = requestLineWriter(logger)
+	// Keyed by the request object Elysia hands every hook; gone with the request.
+	const states = new WeakMap<Request, RequestState>()
+
+	function begin(request: Request): RequestState {
+		const inbound = request.headers.get(CORRELATION_HEADER)
+		const id = inbound !== null && isValidCorrelationId(inbound) ? inbound : crypto.randomUUID()
+		const state = new RequestState(id, clock(), requestLogger(logger, { correlationId: id }))
+		states.set(request, state)
+		inFlight.inc()
+		if (inbound !== null && id !== inbound)
+			state.log.withMetadata({ rejected_length: inbound.length }).warn('Invalid X-Correlation-ID replaced')
+		return state
+	}
+
+	/** The request's state; begun here should a request reach a hook without onRequest. */
+	const stateOf = (request: Request) => states.get(request) ?? begin(request)
 
 	/** Counts, times and logs one finished request. Never throws. */
 	function record(state: RequestState, request: Request, status: number): void {
@@ -124,14 +120,11 @@ export function requestObservability(options: RequestObservabilityOptions) {
 			const seconds = (clock() - state.start) / 1000
 			const method = STANDARD_METHODS.has(request.method) ? request.method : OTHER_METHOD
 			const endpoint = state.route || UNMATCHED_ENDPOINT
-			if (recordMetrics) {
-				inFlight.dec()
-				metrics.httpRequests.labels(method, endpoint, STATUS_LABELS[status] ?? 'other').inc()
-				metrics.httpDuration.labels(method, endpoint).observe(seconds, state.correlationId)
-			}
-			if (!accessLog) return
+			inFlight.dec()
+			metrics.httpRequests.labels(method, endpoint, STATUS_LABELS[status] ?? 'other').inc()
+			metrics.httpDuration.labels(method, endpoint).observe(seconds, state.correlationId)
 			const level = status >= 500 ? 'error' : status < 400 && endpoint.startsWith('/health') ? 'debug' : 'info'
-			if (!logger.isLevelEnabled(level)) return
+			if (!state.log.isLevelEnabled(level)) return
 			const fields = {
 				method,
 				path: pathOf(request.url),
@@ -140,93 +133,48 @@ export function requestObservability(options: RequestObservabilityOptions) {
 				duration_ms: Math.round(seconds * 1e6) / 1000,
 			}
 			if (level === 'error')
-				logger
+				state.log
 					.withMetadata(fields)
 					.withError(state.error ?? new Error(`HTTP ${status}`))
 					.error('Request failed')
-			else writeLine(level, 'Request completed', fields)
+			else state.log.withMetadata(fields)[level]('Request completed')
 		} catch {
 			// Recording must never fail a request.
 		}
 	}
 
-	/** A failure outside Elysia's own error handling (body limit, a handler that threw past it). */
-	function failed(state: RequestState, error: unknown): Response {
-		state.error = error
-		return errorResponse(undefined, error, state.correlationId)
-	}
-
-	function finish(state: RequestState, request: Request, response: Response): Response {
-		const sent = withHeaders(response, state.correlationId)
-		record(state, request, sent.status)
-		return sent
-	}
-
-	function observe(handle: Handler, request: Request): Response | Promise<Response> {
-		const inbound = request.headers.get(CORRELATION_HEADER)
-		const id = inbound !== null && isValidCorrelationId(inbound) ? inbound : crypto.randomUUID()
-		const state = new RequestState(id, clock())
-		enterContext(state)
-		if (recordMetrics) inFlight.inc()
-		if (inbound !== null && id !== inbound)
-			logger.withMetadata({ rejected_length: inbound.length }).warn('Invalid X-Correlation-ID replaced')
-		let response: Response | Promise<Response>
-		try {
-			const method = request.method
-			// Bodies of GET and HEAD requests are never read, so their size does not matter.
-			if (method !== 'GET' && method !== 'HEAD') {
-				const length = request.headers.get('content-length')
-				if (length === null) {
-					// A chunked body is counted as it arrives: the parser reads a limited copy.
-					if (request.headers.get('transfer-encoding') !== null) request = limitBody(request, bodyLimit)
-				} else if (Number(length) > bodyLimit) return finish(state, request, failed(state, payloadTooLarge(bodyLimit)))
-			}
-			response = handle(request)
-		} catch (error) {
-			return finish(state, request, failed(state, error))
-		}
-		if (response instanceof Response) return finish(state, request, response)
-		return response.then(
-			(value) => finish(state, request, value),
-			(error) => finish(state, request, failed(state, error)),
-		)
-	}
-
-	return (
-		new Elysia({ name: 'byte.request-observability' })
-			// Elysia calls this with its compiled handler on every request, then calls what it
-			// returns (one small closure per request).
-			.wrap(((handle: Handler, _request: Request) => (request: Request) => observe(handle, request)) as never)
-			.onBeforeHandle(function noteRoute(ctx) {
-				const state = stateOf()
-				if (state !== undefined) state.route = ctx.route
-			})
-			// Hidden from the OpenAPI document; it answers exactly as an unknown route would.
-			.all(
-				CATCH_ALL_ROUTE,
-				function noRoute() {
-					const state = stateOf()
-					const response = errorResponse('NOT_FOUND', undefined, state?.correlationId ?? '')
-					// Counted and logged as unmatched, not under the catch-all's template. (Also keeps
-					// this handler from ending in `return fn(...)`, which Elysia reads as async.)
-					if (state !== undefined) state.route = undefined
-					return response
-				},
-				{ detail: { hide: true } },
-			)
-			.onError(function renderError(ctx) {
-				const state = stateOf()
-				const response = errorResponse(ctx.code, ctx.error, state?.correlationId ?? '')
-				if (state !== undefined) {
-					state.error = ctx.error
-					state.route = ctx.route
-				}
-				// Returned last on purpose: Elysia reads a hook that ends by returning a call as
-				// asynchronous, and one asynchronous error hook makes every route handler async.
-				// Nor does it touch `ctx.set`: a global hook that does takes every route off
-				// Elysia's compact response path.
-				return response
-			})
-			.as('global')
-	)
+	return new Elysia({ name: 'byte.request-observability' })
+		.onRequest(function beginRequest({ request, set }) {
+			const state = begin(request)
+			set.headers[CORRELATION_HEADER] = state.correlationId
+			set.headers[EXPOSE_HEADER] = EXPOSED
+		})
+		.derive({ as: 'global' }, async function requestContext({ request }) {
+			const state = stateOf(request)
+			return { correlationId: state.correlationId, log: state.log }
+		})
+		.onBeforeHandle({ as: 'global' }, function enterRequestContext({ request, route }) {
+			const state = stateOf(request)
+			state.route = route
+			enterContext(state)
+		})
+		.onError({ as: 'global' }, function renderError({ request, code, error, route }) {
+			const state = stateOf(request)
+			state.error = error
+			if (route) state.route = route
+			let response: Response
+			if (code === 'NOT_FOUND' && !route) {
+				const unrouted = answerUnrouted(request, state.correlationId, routes, cors)
+				state.route = unrouted.template
+				response = unrouted.response
+			} else response = errorResponse(code, error, state.correlationId)
+			state.status = response.status
+			return response
+		})
+		.onAfterResponse({ as: 'global' }, function recordRequest({ request, responseValue, set }) {
+			const state = states.get(request)
+			if (state === undefined) return
+			states.delete(request)
+			record(state, request, state.status ?? sentStatus(responseValue, set))
+		})
 }

@@ -26,6 +26,14 @@ export interface TestAppOptions extends Partial<Omit<AppDeps, 'database' | 'logg
 	maxSeriesPerMetric?: number
 }
 
+/**
+ * Resolves once the requests answered so far are recorded: the request plugin counts and
+ * logs each one in Elysia's `onAfterResponse`, which runs on the next event-loop turn.
+ */
+export function recorded(): Promise<void> {
+	return new Promise((resolve) => setImmediate(resolve))
+}
+
 export async function createTestApp(options: TestAppOptions = {}) {
 	const chunks: string[] = []
 	const logger = createLogger({
@@ -63,8 +71,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
 			headers.set('content-length', String(Buffer.byteLength(body)))
 		}
 		const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }))
-		// Metrics and the access line are recorded before the response is returned.
 		const text = await response.text()
+		await recorded()
 		let json: any
 		try {
 			json = text ? JSON.parse(text) : undefined

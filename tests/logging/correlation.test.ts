@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import {
+	currentContext,
 	currentCorrelationId,
 	enterContext,
 	type RequestContext,
-	requestContext,
 	runWithContext,
 } from '../../src/observability/context'
 import { loggerFor } from '../../src/observability/logger'
@@ -128,7 +128,7 @@ describe('correlation_id from the async context', () => {
 				.map((r) => r.correlation_id)
 				.sort(),
 		).toEqual(['x', 'y'])
-		expect(requestContext.getStore()).toBeUndefined()
+		expect(currentContext()).toBeUndefined()
 	})
 
 	test('runWithContext returns what the callback returns', async () => {

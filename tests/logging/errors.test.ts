@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { serializeError } from '../../src/observability/log-format'
+import { serializeError } from '../../src/observability/values'
 import { loggerFor } from '../../src/observability/logger'
 import { jsonLogger } from './helpers'
 

@@ -110,34 +110,4 @@ describe('batchedSink (what stdout writes through)', () => {
 		await nextTurn()
 		expect(writer.chunks).toHaveLength(0)
 	})
-
-	test('deferred lines are formatted when the batch is written, in their place among the others', async () => {
-		const writer = new RecordingWriter()
-		const sink = batchedSink(writer)
-		let formatted = 0
-		const deferred = (text: string) => ({
-			line: () => {
-				formatted++
-				return text
-			},
-		})
-		sink.write('first\n')
-		sink.defer?.(deferred('second\n'))
-		sink.write('third\n')
-		sink.defer?.(deferred('fourth\n'))
-		expect(formatted).toBe(0)
-		await nextTurn()
-		expect(formatted).toBe(2)
-		expect(writer.chunks).toEqual(['first\nsecond\nthird\nfourth\n'])
-	})
-
-	test('deferred lines count towards the size limit and are written by flush', async () => {
-		const writer = new RecordingWriter()
-		const sink = batchedSink(writer)
-		for (let i = 0; i < BATCH_CHARS / 256; i++) sink.defer?.({ line: () => 'x\n' })
-		expect(writer.chunks).toHaveLength(1)
-		sink.defer?.({ line: () => 'last\n' })
-		await sink.flush()
-		expect(writer.chunks.at(-1)).toBe('last\n')
-	})
 })

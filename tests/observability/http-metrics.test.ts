@@ -74,14 +74,18 @@ describe('http metrics', () => {
 		const before = count('GET', 'unmatched', 404)
 		for (let i = 0; i < 300; i++) await t.request('GET', `/random/${crypto.randomUUID()}/${i}?q=${i}`)
 		expect(count('GET', 'unmatched', 404) - before).toBe(300)
-		const res = await t.request('PROPFIND', '/api/guilds')
-		expect(res.status).toBe(404)
+		const odd = await t.request('PROPFIND', '/random/path')
+		expect(odd.status).toBe(404)
 		expect(count('OTHER', 'unmatched', 404)).toBe(1)
+		// A path we serve, with a method nobody serves there: 405, under its template.
+		const res = await t.request('PROPFIND', '/api/guilds')
+		expect(res.status).toBe(405)
+		expect(count('OTHER', '/api/guilds', 405)).toBe(1)
 		const seriesAfter = t.registry
 			.render('text')
 			.split('\n')
 			.filter((l) => l.startsWith('http_requests_total{')).length
-		expect(seriesAfter - seriesBefore).toBe(1) // only the OTHER/unmatched/404 series
+		expect(seriesAfter - seriesBefore).toBe(2) // OTHER/unmatched/404 and OTHER//api/guilds/405
 	})
 
 	test('histogram buckets are cumulative and +Inf equals _count', async () => {

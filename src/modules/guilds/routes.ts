@@ -1,7 +1,7 @@
 /** HTTP routes for guilds and their settings sub-resources under /api/guilds. */
 import { Elysia } from 'elysia'
 import { ErrorBody } from '../../server/error-body'
-import { jsonBody } from '../../server/json-body'
+import { type JsonBodyOptions, jsonBody } from '../../server/json-body'
 import {
 	AllowedUsers,
 	ForumConfig,
@@ -20,10 +20,16 @@ const errors = { 404: ErrorBody, 422: ErrorBody, 503: ErrorBody }
 const params = GuildIdParams
 const guildId = (p: { guildId: string }) => snowflake(p.guildId, 'params.guildId')
 
+/** Options of {@link guildRoutes}. */
+export interface GuildRoutesOptions {
+	/** Limits of JSON request bodies (size, nesting). */
+	body?: JsonBodyOptions
+}
+
 /** Builds the guild routes around a service (so tests and the app can inject their own). */
-export function guildRoutes(service: GuildService) {
+export function guildRoutes(service: GuildService, options: GuildRoutesOptions = {}) {
 	return new Elysia({ name: 'byte.guilds', prefix: '/api/guilds', detail: { tags: ['Guilds'] } })
-		.use(jsonBody())
+		.use(jsonBody(options.body))
 		.get('', ({ query }) => service.list(query.limit ?? 50, query.offset ?? 0), {
 			query: GuildListQuery,
 			response: { 200: GuildList, 422: ErrorBody, 503: ErrorBody },

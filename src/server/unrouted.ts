@@ -1,0 +1,41 @@
+/**
+ * The answer to a request no route handled (README "HTTP API"): `OPTIONS` on a path we
+ * serve is `204` with `Allow` (and the CORS grant for a preflight from a listed origin),
+ * another method there is `405` with `Allow`, and a path nothing serves is `404`. The first
+ * two are counted under the path's route template; only the last is `unmatched`.
+ */
+import { type CorsPolicy, preflightHeaders } from './cors'
+import { NO_ROUTE_MESSAGE, problemResponse } from './errors'
+import type { RouteTable } from './route-table'
+
+export interface Unrouted {
+	response: Response
+	/** The template serving the path, when one does. */
+	template: string | undefined
+}
+
+function pathOf(url: string): string {
+	const start = url.indexOf('/', url.indexOf('//') + 2)
+	if (start < 0) return '/'
+	const query = url.indexOf('?', start)
+	return query < 0 ? url.slice(start) : url.slice(start, query)
+}
+
+export function answerUnrouted(
+	request: Request,
+	correlationId: string,
+	routes: RouteTable | undefined,
+	cors: CorsPolicy | undefined,
+): Unrouted {
+	const match = routes?.match(pathOf(request.url))
+	if (!match)
+		return { response: problemResponse(404, 'NOT_FOUND', NO_ROUTE_MESSAGE, correlationId), template: undefined }
+	const allow = [...match.methods, ...(match.methods.includes('OPTIONS') ? [] : ['OPTIONS'])]
+	if (request.method === 'OPTIONS') {
+		const headers = { allow: allow.join(', '), ...preflightHeaders(request, allow, cors) }
+		return { response: new Response(null, { status: 204, headers }), template: match.template }
+	}
+	const message = `This method is not allowed here; allowed: ${allow.join(', ')}`
+	const response = problemResponse(405, 'METHOD_NOT_ALLOWED', message, correlationId, { allow: allow.join(', ') })
+	return { response, template: match.template }
+}
