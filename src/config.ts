@@ -37,6 +37,8 @@ export interface ApiConfig {
 	 * (`DATABASE_OPERATION_TIMEOUT_MS`, default 6 s).
 	 */
 	databaseOperationTimeoutMs: number
+	/** Origins granted CORS (`CORS_ORIGINS`, comma-separated; default none). */
+	corsOrigins: string[]
 }
 
 export class ConfigError extends Error {
@@ -136,6 +138,28 @@ export function parseToken(variable: string, value: string | undefined): string 
 	return value
 }
 
+/**
+ * `CORS_ORIGINS`: comma-separated origins such as `https://admin.example.com` (scheme, host
+ * and port only, as browsers send them in `Origin`).
+ */
+export function parseCorsOrigins(value: string | undefined): string[] {
+	const origins: string[] = []
+	for (const part of (value ?? '').split(',')) {
+		const raw = part.trim()
+		if (raw === '') continue
+		let origin: string | undefined
+		try {
+			const url = new URL(raw)
+			if (url.protocol === 'http:' || url.protocol === 'https:') origin = url.origin
+		} catch {
+			// not a URL
+		}
+		if (origin !== raw) throw new ConfigError('CORS_ORIGINS', 'comma-separated origins such as https://example.com')
+		origins.push(origin)
+	}
+	return origins
+}
+
 /** Parses the API's environment; throws ConfigError on the first bad value. */
 export function loadApiConfig(env: Env = process.env, isTty = Boolean(process.stdout.isTTY)): ApiConfig {
 	return {
@@ -166,6 +190,7 @@ export function loadApiConfig(env: Env = process.env, isTty = Boolean(process.st
 			6000,
 			3_600_000,
 		),
+		corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
 	}
 }
 

@@ -67,6 +67,7 @@ const app = createApp({
 	metrics,
 	metricsToken: config.metricsToken,
 	bodyLimitBytes: config.bodyLimitBytes,
+	corsOrigins: config.corsOrigins,
 	isShuttingDown: () => shuttingDown,
 	databaseTimeoutMs: config.databaseOperationTimeoutMs,
 })
@@ -80,6 +81,7 @@ log
 		version: VERSION,
 		metrics_protected: Boolean(config.metricsToken),
 		body_limit_bytes: config.bodyLimitBytes,
+		cors_origins: config.corsOrigins,
 		shutdown_timeout_ms: config.shutdownTimeoutMs,
 		database_timeouts_ms: {
 			connect: config.databaseConnectTimeoutMs,

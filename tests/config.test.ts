@@ -60,3 +60,20 @@ describe('configuration', () => {
 		)
 	})
 })
+
+describe('CORS_ORIGINS', () => {
+	test('a comma-separated list of origins; default none', () => {
+		expect(loadApiConfig({}, false).corsOrigins).toEqual([])
+		expect(
+			loadApiConfig({ CORS_ORIGINS: 'https://admin.example.com, http://localhost:5173' }, false).corsOrigins,
+		).toEqual(['https://admin.example.com', 'http://localhost:5173'])
+	})
+
+	test('anything but bare origins is refused, naming the variable', () => {
+		for (const value of ['*', 'admin.example.com', 'https://admin.example.com/', 'https://a.example/path', 'ftp://x']) {
+			expect(() => loadApiConfig({ CORS_ORIGINS: value }, false)).toThrow(
+				'CORS_ORIGINS: expected comma-separated origins such as https://example.com',
+			)
+		}
+	})
+})

@@ -50,24 +50,3 @@ export function cors(policy: CorsPolicy) {
 		if (policy.allows(origin)) set.headers['access-control-allow-origin'] = origin
 	})
 }
-
-/**
- * Parses `CORS_ORIGINS`: comma-separated origins such as `https://admin.example.com`;
- * returns undefined for a value that is not a list of origins.
- */
-export function parseOrigins(value: string): string[] | undefined {
-	const origins: string[] = []
-	for (const part of value.split(',')) {
-		const raw = part.trim()
-		if (raw === '') continue
-		let url: URL
-		try {
-			url = new URL(raw)
-		} catch {
-			return undefined
-		}
-		if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== raw) return undefined
-		origins.push(url.origin)
-	}
-	return origins
-}

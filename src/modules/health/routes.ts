@@ -1,6 +1,7 @@
 /** Liveness, readiness and database health (DESIGN.md "HTTP surface"). */
 import { Elysia, t } from 'elysia'
 import type { Database } from '../../db/client'
+import { RETRY_AFTER_SECONDS } from '../../server/errors'
 
 /** The body of every health route (also what bench/servers/bare.ts validates against). */
 export const Health = t.Object({
@@ -18,9 +19,13 @@ export interface HealthOptions {
 }
 
 export function healthRoutes({ database, isShuttingDown = () => false, pingTimeoutMs = 1000 }: HealthOptions) {
-	const check = async (set: { status?: number | string }) => {
+	const unavailable = (set: { status?: number | string; headers: Record<string, unknown> }) => {
+		set.status = 503
+		set.headers['retry-after'] = String(RETRY_AFTER_SECONDS)
+	}
+	const check = async (set: { status?: number | string; headers: Record<string, unknown> }) => {
 		const ok = await database.ping(pingTimeoutMs)
-		if (!ok) set.status = 503
+		if (!ok) unavailable(set)
 		return ok
 			? ({ status: 'ok', database: 'ok' } as const)
 			: ({ status: 'unavailable', database: 'unavailable' } as const)
@@ -42,7 +47,7 @@ export function healthRoutes({ database, isShuttingDown = () => false, pingTimeo
 			'/health/ready',
 			({ set }) => {
 				if (isShuttingDown()) {
-					set.status = 503
+					unavailable(set)
 					return { status: 'unavailable' as const, reason: 'shutting down' }
 				}
 				return check(set)
