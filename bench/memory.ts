@@ -48,7 +48,7 @@ async function snapshot(server: RunningServer, label: string, requests: number):
 	await Bun.sleep(1000)
 	const text = await (await fetch(`${server.url}/metrics`)).text()
 	const lines = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'))
-	const heap = /^process_heap_bytes (\S+)$/m.exec(text)?.[1]
+	const heap = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1]
 	return {
 		label,
 		requests,

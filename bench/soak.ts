@@ -216,7 +216,7 @@ async function main() {
 		)
 		const seconds = (performance.now() - started) / 1000
 		const rssEnd = await metric(base, 'process_resident_memory_bytes')
-		const heapEnd = await metric(base, 'process_heap_bytes')
+		const heapEnd = await metric(base, 'nodejs_heap_size_used_bytes')
 		const sorted = Array.from(latencies).sort((a, b) => a - b)
 		const pct = (p: number) =>
 			Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number) * 100) / 100

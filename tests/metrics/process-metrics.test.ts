@@ -18,7 +18,8 @@ describe('registerProcessMetrics', () => {
 		expect(text).toContain('# TYPE process_start_time_seconds gauge\n')
 		expect(text).toContain('# TYPE process_cpu_seconds_total counter\n')
 		expect(text).toContain('# TYPE process_resident_memory_bytes gauge\n')
-		expect(text).toContain('# TYPE process_heap_bytes gauge\n')
+		expect(text).toContain('# TYPE nodejs_heap_size_total_bytes gauge\n')
+		expect(text).toContain('# TYPE nodejs_heap_size_used_bytes gauge\n')
 		expect(samples(family(text, 'byte_build_info'))).toEqual([
 			`byte_build_info{version="1.2.3",bun_version="${Bun.version}"} 1`,
 		])
@@ -28,7 +29,8 @@ describe('registerProcessMetrics', () => {
 		expect(Math.abs(start - expectedStart)).toBeLessThan(5)
 		expect(value(text, 'process_cpu_seconds_total')).toBeGreaterThan(0)
 		expect(value(text, 'process_resident_memory_bytes')).toBeGreaterThan(1024 * 1024)
-		expect(value(text, 'process_heap_bytes')).toBeGreaterThan(0)
+		expect(value(text, 'nodejs_heap_size_total_bytes')).toBeGreaterThan(0)
+		expect(value(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0)
 	})
 
 	test.skipIf(process.platform !== 'linux')('counts open file descriptors on Linux', async () => {
@@ -44,6 +46,33 @@ describe('registerProcessMetrics', () => {
 		} finally {
 			await Promise.all(handles.map((h) => h.close()))
 		}
+	})
+
+	test("event-loop lag under prom-client's names: a blocked loop shows in the next scrape, then clears", async () => {
+		const registry = new Registry()
+		registerProcessMetrics(registry, { version: 'dev' })
+		registry.render() // starts a fresh interval
+		await Bun.sleep(30)
+		const until = performance.now() + 120
+		while (performance.now() < until) {
+			// hold the event loop for 120 ms
+		}
+		await Bun.sleep(30)
+		const blocked = registry.render()
+		for (const name of [
+			'nodejs_eventloop_lag_seconds',
+			'nodejs_eventloop_lag_p50_seconds',
+			'nodejs_eventloop_lag_p90_seconds',
+			'nodejs_eventloop_lag_p99_seconds',
+		])
+			expect(blocked).toContain(`# TYPE ${name} gauge\n`)
+		expect(value(blocked, 'nodejs_eventloop_lag_p99_seconds')).toBeGreaterThan(0.1)
+		expect(value(blocked, 'nodejs_eventloop_lag_p99_seconds')).toBeGreaterThanOrEqual(
+			value(blocked, 'nodejs_eventloop_lag_p50_seconds'),
+		)
+		expect(value(blocked, 'nodejs_eventloop_lag_seconds')).toBeGreaterThan(0)
+		await Bun.sleep(100)
+		expect(value(registry.render(), 'nodejs_eventloop_lag_p99_seconds')).toBeLessThan(0.1)
 	})
 
 	test('CPU time is re-read on every scrape', () => {

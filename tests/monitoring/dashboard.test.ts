@@ -64,6 +64,8 @@ describe('byte.json', () => {
 			'bot_api_request_duration_seconds_bucket',
 			'process_resident_memory_bytes',
 			'process_cpu_seconds_total',
+			'nodejs_eventloop_lag_p99_seconds',
+			'nodejs_heap_size_used_bytes',
 		]) {
 			expect(exprs).toContain(metric)
 		}
