@@ -1,8 +1,9 @@
 /**
  * HTTP overhead: the real API (createApp in a server subprocess, JSON logs to a file) against
- * bare Elysia serving the same responses, plus the API with observability parts switched off
- * and two peer stacks. Every server of a case runs at once; wrk hits them in turn (A B C A B C
- * …), and each ratio compares medians from the same run.
+ * bare Elysia serving the same responses, plus rows that split the cost (the correlation
+ * headers alone, the same lifecycle hooks doing nothing, the API without its access line)
+ * and two peer stacks. Every server of a case runs at once; wrk hits them in turn (A B C A B
+ * C …), and each ratio compares medians from the same run.
  */
 import postgres from 'postgres'
 import type { Machine } from './lib/machine'
@@ -56,11 +57,11 @@ const bare = (env: Record<string, string> = {}): Variant => ({
 	args: ['bench/servers/bare.ts'],
 	env,
 })
-const app = (id: string, label: string, features: string, env: Record<string, string> = {}): Variant => ({
+const app = (id: string, label: string, env: Record<string, string> = {}): Variant => ({
 	id,
 	label,
 	args: ['bench/servers/app.ts'],
-	env: { BENCH_FEATURES: features, ...env },
+	env,
 })
 const PEERS: Variant[] = [
 	{
@@ -89,8 +90,19 @@ const HEADERS_ONLY: Variant = {
 	args: ['bench/servers/bare.ts'],
 	env: { ...MEMORY, BENCH_HEADERS: '1' },
 }
+/**
+ * Bare Elysia with the request plugin's hooks (onRequest, an asynchronous derive,
+ * onBeforeHandle, onError, onAfterResponse) doing nothing: what that lifecycle shape costs
+ * in Elysia itself, before any of our work.
+ */
+const HOOKS_ONLY: Variant = {
+	id: 'bare-hooks',
+	label: 'bare Elysia + the same lifecycle hooks, empty',
+	args: ['bench/servers/bare.ts'],
+	env: { ...MEMORY, BENCH_HOOKS: '1' },
+}
 /** The rows without observability that /health/live and the 404 case start with, baseline first. */
-const BASELINES: Variant[] = [bare(MEMORY), NO_DB, HEADERS_ONLY]
+const BASELINES: Variant[] = [bare(MEMORY), NO_DB, HEADERS_ONLY, HOOKS_ONLY]
 
 /** Bodies with the correlation ID masked, so responses of different servers compare equal. */
 async function fingerprint(url: string): Promise<string> {
@@ -197,12 +209,7 @@ export async function runHttp(options: HttpOptions, only: readonly string[] = HT
 				id: 'health',
 				title: 'GET /health/live: no access line (successful probes log at debug)',
 				path: '/health/live',
-				variants: [
-					...BASELINES,
-					app('app', 'API: correlation ID + async context + metrics', 'all', MEMORY),
-					app('app-no-metrics', 'API, metrics off', 'accessLog', MEMORY),
-					...PEERS,
-				],
+				variants: [...BASELINES, app('app', 'API: correlation ID + async context + metrics', MEMORY), ...PEERS],
 			}),
 		)
 	}
@@ -215,10 +222,8 @@ export async function runHttp(options: HttpOptions, only: readonly string[] = HT
 				path: '/bench/no-such-route',
 				variants: [
 					...BASELINES,
-					app('app', 'API: as above + JSON access line', 'all', MEMORY),
-					app('app-no-access-log', 'API, access line off', 'metrics', MEMORY),
-					app('app-no-metrics', 'API, metrics off', 'accessLog', MEMORY),
-					app('app-none', 'API, metrics and access line off', 'none', MEMORY),
+					app('app', 'API: as above + JSON access line', MEMORY),
+					app('app-no-access-log', 'API, access line off (LOG_LEVEL=warning)', { ...MEMORY, LOG_LEVEL: 'warning' }),
 					...PEERS,
 				],
 				notes: ['The peers write no access line.'],
@@ -233,7 +238,7 @@ export async function runHttp(options: HttpOptions, only: readonly string[] = HT
 				id: 'guild-pglite',
 				title: 'GET /api/guilds/:guildId on PGlite in memory (one query, one access line)',
 				path: guild,
-				variants: [bare(MEMORY), app('app', 'API, everything on', 'all', MEMORY)],
+				variants: [bare(MEMORY), app('app', 'API, everything on', MEMORY)],
 			}),
 		)
 	}
@@ -258,7 +263,7 @@ export async function runHttp(options: HttpOptions, only: readonly string[] = HT
 						id: 'guild-postgres',
 						title: 'GET /api/guilds/:guildId on PostgreSQL 127.0.0.1:5432 (one query, one access line)',
 						path: guild,
-						variants: [bare(env), app('app', 'API, everything on', 'all', env)],
+						variants: [bare(env), app('app', 'API, everything on', env)],
 						notes: ['PostgreSQL itself is not pinned: its backends share the cores with the server and wrk.'],
 					}),
 				)

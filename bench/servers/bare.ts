@@ -6,6 +6,9 @@
  * `BENCH_HEADERS=1` adds only what the correlation-ID contract costs at the HTTP layer: read
  * the inbound `X-Correlation-ID`, keep or replace it, and send it back with
  * `Access-Control-Expose-Headers`. No async context, metrics or logs.
+ *
+ * `BENCH_HOOKS=1` instead adds the request plugin's lifecycle hooks with nothing in them
+ * (an asynchronous derive included), to show what Elysia charges for that shape.
  */
 import { Elysia } from 'elysia'
 import { Health } from '../../src/modules/health/routes'
@@ -26,8 +29,17 @@ const headersOnly = new Elysia({ name: 'bench.headers-only' })
 	})
 	.as('global')
 
+const emptyHooks = new Elysia({ name: 'bench.empty-hooks' })
+	.onRequest(function begin() {})
+	.derive({ as: 'global' }, async function context() {
+		return {}
+	})
+	.onBeforeHandle({ as: 'global' }, function enter() {})
+	.onAfterResponse({ as: 'global' }, function record() {})
+
 new Elysia()
 	.use(process.env.BENCH_HEADERS === '1' ? headersOnly : new Elysia())
+	.use(process.env.BENCH_HOOKS === '1' ? emptyHooks : new Elysia())
 	.onError(({ code, set }) => {
 		if (code !== 'NOT_FOUND') return
 		set.status = 404
