@@ -233,9 +233,26 @@ export interface RequestLogIds {
  * A child of `parent` (same name, same level) whose every line carries the given
  * request's ids, wherever and whenever it is used: the `log` a route handler receives
  * (README "Correlation IDs"). One per request.
+ *
+ * The child is made on first use: a LogLayer child costs over a microsecond to build
+ * (README "Performance") and most requests never log through theirs. Until then the
+ * value is a stand-in that builds the child the first time any of its members is read.
  */
 export function requestLogger(parent: LogLayer, ids: RequestLogIds): LogLayer {
-	return parent.child().withContext({ correlation_id: ids.correlationId })
+	let child: LogLayer | undefined
+	const real = () => {
+		child ??= parent.child().withContext({ correlation_id: ids.correlationId })
+		return child
+	}
+	return new Proxy(Object.create(LogLayer.prototype) as LogLayer, {
+		get(_, key) {
+			const logger = real()
+			const value = Reflect.get(logger, key, logger)
+			return typeof value === 'function' ? value.bind(logger) : value
+		},
+		set: (_, key, value) => Reflect.set(real(), key, value),
+		has: (_, key) => Reflect.has(real(), key),
+	})
 }
 
 /** Changes the level of a logger and every logger sharing its root. */

@@ -109,15 +109,36 @@ function scrubValue(value: unknown): unknown {
 	}
 }
 
-/** A copy of one section of a line's data (context, metadata, error) with secrets scrubbed. */
+/** Whether a plain value can be written as it is: nothing in it to hide. */
+function isClean(value: unknown): boolean {
+	switch (typeof value) {
+		case 'string':
+			return redactString(value) === value
+		case 'object':
+			return value === null
+		default:
+			return true
+	}
+}
+
+/**
+ * One section of a line's data (context, metadata, error) with secrets scrubbed: the same
+ * object when nothing in it needs hiding (the common case: no copy), else a scrubbed copy.
+ */
 function scrubSection(section: unknown): unknown {
 	if (typeof section !== 'object' || section === null || Array.isArray(section)) return scrubValue(section)
+	const fields = section as Record<string, unknown>
+	let clean = true
+	for (const key in fields) {
+		if (isSensitiveKey(key) || !isClean(fields[key])) {
+			clean = false
+			break
+		}
+	}
+	if (clean) return section
 	// No prototype, so a `__proto__` key stays data instead of becoming the object's prototype.
 	const out: Record<string, unknown> = Object.create(null)
-	for (const key in section) {
-		const value = (section as Record<string, unknown>)[key]
-		out[key] = isSensitiveKey(key) ? REDACTED : scrubValue(value)
-	}
+	for (const key in fields) out[key] = isSensitiveKey(key) ? REDACTED : scrubValue(fields[key])
 	return out
 }
 
@@ -142,9 +163,8 @@ export function redactionPlugin(): LogLayerPlugin {
 		onBeforeMessageOut: ({ messages }) => messages.map(scrubMessage),
 		onBeforeDataOut({ data }) {
 			if (data === undefined) return data
-			const out: Record<string, unknown> = Object.create(null)
-			for (const key in data) out[key] = scrubSection(data[key])
-			return out
+			for (const key in data) data[key] = scrubSection(data[key])
+			return data
 		},
 	}
 }

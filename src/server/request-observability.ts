@@ -59,7 +59,7 @@ class RequestState implements RequestContext {
 		readonly correlationId: string,
 		/** Monotonic milliseconds at arrival. */
 		readonly start: number,
-		/** Bound to the request: every line it writes carries the ID. */
+		/** The handler's `log`: bound to the request, every line it writes carries the ID. */
 		readonly log: LogLayer,
 	) {}
 }
@@ -107,7 +107,12 @@ export function requestObservability(options: RequestObservabilityOptions) {
 		states.set(request, state)
 		inFlight.inc()
 		if (inbound !== null && id !== inbound)
-			state.log.withMetadata({ rejected_length: inbound.length }).warn('Invalid X-Correlation-ID replaced')
+			logger.raw({
+				logLevel: 'warn',
+				messages: ['Invalid X-Correlation-ID replaced'],
+				metadata: { rejected_length: inbound.length },
+				context: { correlation_id: id },
+			})
 		return state
 	}
 
@@ -124,7 +129,7 @@ export function requestObservability(options: RequestObservabilityOptions) {
 			metrics.httpRequests.labels(method, endpoint, STATUS_LABELS[status] ?? 'other').inc()
 			metrics.httpDuration.labels(method, endpoint).observe(seconds, state.correlationId)
 			const level = status >= 500 ? 'error' : status < 400 && endpoint.startsWith('/health') ? 'debug' : 'info'
-			if (!state.log.isLevelEnabled(level)) return
+			if (!logger.isLevelEnabled(level)) return
 			const fields = {
 				method,
 				path: pathOf(request.url),
@@ -132,12 +137,15 @@ export function requestObservability(options: RequestObservabilityOptions) {
 				status,
 				duration_ms: Math.round(seconds * 1e6) / 1000,
 			}
-			if (level === 'error')
-				state.log
-					.withMetadata(fields)
-					.withError(state.error ?? new Error(`HTTP ${status}`))
-					.error('Request failed')
-			else state.log.withMetadata(fields)[level]('Request completed')
+			// The request's IDs as the line's context: errors raised before the handler never
+			// entered the request's async context.
+			logger.raw({
+				logLevel: level === 'error' ? 'error' : level === 'debug' ? 'debug' : 'info',
+				messages: [level === 'error' ? 'Request failed' : 'Request completed'],
+				metadata: fields,
+				error: level === 'error' ? (state.error ?? new Error(`HTTP ${status}`)) : undefined,
+				context: { correlation_id: state.correlationId },
+			})
 		} catch {
 			// Recording must never fail a request.
 		}

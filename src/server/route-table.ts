@@ -24,29 +24,30 @@ const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'
 
 interface Template {
 	path: string
-	segments: readonly string[]
+	/** The template as a pattern over whole paths (a trailing slash allowed, as Elysia does). */
+	pattern: RegExp
 	/** Lower is more specific: static segments beat parameters, parameters beat a wildcard. */
 	rank: number
 	methods: Set<string>
 }
 
-function segmentsOf(path: string): string[] {
-	const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
-	return trimmed.split('/').slice(1)
-}
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
-function matches(template: Template, segments: readonly string[]): boolean {
-	const t = template.segments
-	for (let i = 0; i < t.length; i++) {
-		const part = t[i] as string
-		if (part === '*') return true
-		const actual = segments[i]
-		if (actual === undefined) return false
-		if (part.startsWith(':')) {
-			if (actual === '') return false
-		} else if (part !== actual) return false
+function compileTemplate(path: string): { pattern: RegExp; rank: number } {
+	let rank = 0
+	let source = ''
+	for (const segment of path.split('/').slice(1)) {
+		if (segment === '*') {
+			rank += 100
+			source += '(?:/.*)?'
+			break
+		}
+		if (segment.startsWith(':')) {
+			rank += 1
+			source += '/[^/]+'
+		} else source += `/${escapeRegExp(segment)}`
 	}
-	return segments.length === t.length
+	return { pattern: new RegExp(`^${source || ''}/?$`), rank }
 }
 
 function compile(routes: readonly RouteInfo[]): Template[] {
@@ -54,9 +55,7 @@ function compile(routes: readonly RouteInfo[]): Template[] {
 	for (const { method, path } of routes) {
 		let template = byPath.get(path)
 		if (!template) {
-			const segments = segmentsOf(path)
-			const rank = segments.reduce((sum, s) => sum + (s === '*' ? 100 : s.startsWith(':') ? 1 : 0), 0)
-			template = { path, segments, rank, methods: new Set() }
+			template = { path, ...compileTemplate(path), methods: new Set() }
 			byPath.set(path, template)
 		}
 		const upper = method.toUpperCase()
@@ -81,11 +80,10 @@ export function routeTable(list: () => readonly RouteInfo[]) {
 				templates = compile(routes)
 				compiledFor = routes.length
 			}
-			const segments = segmentsOf(path)
 			const methods = new Set<string>()
 			let best: Template | undefined
 			for (const template of templates) {
-				if (!matches(template, segments)) continue
+				if (!template.pattern.test(path)) continue
 				best ??= template
 				for (const m of template.methods) methods.add(m)
 			}

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createTestApp, type TestApp } from '../helpers/app'
 import { checkMetrics, requirePromtool } from '../helpers/promtool'
 
+const hasPromtool = requirePromtool('/metrics lint')
 let t: TestApp
 beforeAll(async () => {
 	t = await createTestApp({ level: 'info' })
@@ -155,8 +156,7 @@ describe('/metrics', () => {
 		expect(exemplars[0]).toMatch(/\} \d+ # \{correlation_id="exemplar-abc"\} [0-9.e-]+ [0-9.]+$/)
 	})
 
-	test('passes promtool check metrics', async () => {
-		if (!requirePromtool('/metrics lint')) return
+	test.skipIf(!hasPromtool)('passes promtool check metrics', async () => {
 		const { code, output } = await checkMetrics((await t.request('GET', '/metrics')).text)
 		expect(output).toBe('')
 		expect(code).toBe(0)
