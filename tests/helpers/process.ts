@@ -30,9 +30,62 @@ export interface ApiProcess {
 	stop(signal?: NodeJS.Signals): Promise<number>
 }
 
-async function collect(stream: ReadableStream<Uint8Array>, into: { text: string }) {
-	const decoder = new TextDecoder()
-	for await (const chunk of stream) into.text += decoder.decode(chunk, { stream: true })
+/** What a stream has said so far; `changed` resolves at its next chunk or its end. */
+interface Collected {
+	text: string
+	ended: boolean
+	changed: Promise<void>
+}
+
+function collect(stream: ReadableStream<Uint8Array>): Collected {
+	let notify = () => {}
+	const into: Collected = { text: '', ended: false, changed: new Promise((resolve) => (notify = resolve)) }
+	const next = () => {
+		const done = notify
+		into.changed = new Promise((resolve) => (notify = resolve))
+		done()
+	}
+	void (async () => {
+		const decoder = new TextDecoder()
+		try {
+			for await (const chunk of stream) {
+				into.text += decoder.decode(chunk, { stream: true })
+				next()
+			}
+		} finally {
+			into.ended = true
+			next()
+		}
+	})()
+	return into
+}
+
+/**
+ * Resolves with the first JSON line of `out` that `predicate` accepts, checking each time
+ * the stream delivers more; rejects after `timeoutMs` or when the stream ends without one.
+ */
+async function waitForJsonLine(
+	out: Collected,
+	predicate: (line: Record<string, any>) => boolean,
+	timeoutMs: number,
+	describe: () => string,
+): Promise<Record<string, any>> {
+	const deadline = Date.now() + timeoutMs
+	for (;;) {
+		for (const line of out.text.split('\n')) {
+			try {
+				const parsed = JSON.parse(line)
+				if (parsed && typeof parsed === 'object' && predicate(parsed)) return parsed
+			} catch {
+				// not a JSON line (yet)
+			}
+		}
+		const left = deadline - Date.now()
+		if (out.ended || left <= 0) throw new Error(`no matching log line within ${timeoutMs} ms; ${describe()}`)
+		let timer: Timer | undefined
+		await Promise.race([out.changed, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))])
+		clearTimeout(timer)
+	}
 }
 
 /** Starts the API and resolves once it answers /health/live. */
@@ -55,10 +108,8 @@ export async function spawnApi(env: Record<string, string>, options: { port?: nu
 		stdout: 'pipe',
 		stderr: 'pipe',
 	})
-	const out = { text: '' }
-	const err = { text: '' }
-	void collect(proc.stdout, out)
-	void collect(proc.stderr, err)
+	const out = collect(proc.stdout)
+	const err = collect(proc.stderr)
 	const url = `http://127.0.0.1:${port}`
 	const lines = () => out.text.split('\n').filter(Boolean)
 	const api: ApiProcess & { waitUntilLive(timeoutMs?: number): Promise<void> } = {
@@ -68,40 +119,24 @@ export async function spawnApi(env: Record<string, string>, options: { port?: nu
 		lines,
 		stderr: () => err.text,
 		logs: () => lines().map((l) => JSON.parse(l)),
-		async waitForLine(predicate, timeoutMs = 10_000) {
-			const deadline = Date.now() + timeoutMs
-			while (Date.now() < deadline) {
-				const found = lines()
-					.flatMap((l) => {
-						try {
-							return [JSON.parse(l)]
-						} catch {
-							return []
-						}
-					})
-					.find(predicate)
-				if (found) return found
-				await Bun.sleep(25)
-			}
-			throw new Error(`no matching log line within ${timeoutMs} ms; stdout:\n${out.text}\nstderr:\n${err.text}`)
+		waitForLine(predicate, timeoutMs = 10_000) {
+			return waitForJsonLine(out, predicate, timeoutMs, () => `stdout:\n${out.text}\nstderr:\n${err.text}`)
 		},
 		async stop(signal = 'SIGTERM') {
 			if (proc.exitCode === null) proc.kill(signal)
 			return proc.exited
 		},
+		/** Waits for the `API listening` line, then checks that /health/live answers. */
 		async waitUntilLive(timeoutMs = 20_000) {
-			const deadline = Date.now() + timeoutMs
-			while (Date.now() < deadline) {
-				if (proc.exitCode !== null) throw new Error(`API exited with ${proc.exitCode}:\n${out.text}\n${err.text}`)
-				try {
-					if ((await fetch(`${url}/health/live`)).ok) return
-				} catch {
-					// not listening yet
-				}
-				await Bun.sleep(50)
+			try {
+				await api.waitForLine((l) => l.event === 'API listening', timeoutMs)
+				const live = await fetch(`${url}/health/live`)
+				if (!live.ok) throw new Error(`/health/live answered ${live.status}`)
+			} catch (error) {
+				proc.kill('SIGKILL')
+				const code = await proc.exited
+				throw new Error(`API did not start (exit code ${code}): ${(error as Error).message}`)
 			}
-			proc.kill('SIGKILL')
-			throw new Error(`API did not start within the timeout:\n${out.text}\n${err.text}`)
 		},
 	}
 	return api
