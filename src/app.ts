@@ -11,6 +11,7 @@ import { guildRoutes } from './modules/guilds/routes'
 import { createGuildService } from './modules/guilds/service'
 import { healthRoutes } from './modules/health/routes'
 import { type ApiMetrics, defineApiMetrics } from './observability/api-metrics'
+import { apiAuth } from './server/api-auth'
 import { requestObservability } from './server/request-observability'
 import { loggerFor } from './observability/logger'
 import type { Registry } from './observability/metrics'
@@ -30,6 +31,8 @@ export interface AppDeps {
 	clock?: () => number
 	/** When set, /metrics requires `Authorization: Bearer <token>`. */
 	metricsToken?: string
+	/** When non-empty, every /api/* request requires `Authorization: Bearer <one of them>` (API_TOKEN). */
+	apiTokens?: readonly string[]
 	/** Largest accepted request body (default 1 MiB). */
 	bodyLimitBytes?: number
 	isShuttingDown?: () => boolean
@@ -60,6 +63,7 @@ export function createApp(deps: AppDeps) {
 				features: deps.features,
 			}),
 		)
+		.use(apiAuth({ tokens: deps.apiTokens ?? [] }))
 		.use(docsRoutes(VERSION))
 		.use(healthRoutes({ database: deps.database, isShuttingDown: deps.isShuttingDown }))
 		.use(metricsRoute(deps.registry, deps.metricsToken))

@@ -13,13 +13,7 @@ import {
 	ApiNotFoundError,
 	ApiUnavailableError,
 } from './errors'
-import {
-	abortableSleep,
-	backoffDelayMs,
-	isIdempotentMethod,
-	isRetryableStatus,
-	parseRetryAfterMs,
-} from './retry'
+import { abortableSleep, backoffDelayMs, isIdempotentMethod, isRetryableStatus, parseRetryAfterMs } from './retry'
 
 export * from './errors'
 
