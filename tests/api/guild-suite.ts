@@ -209,6 +209,74 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 			expect(unknown.json.error.correlation_id).toBe(unknown.headers.get('x-correlation-id'))
 		})
 
+		test('20 parallel identical PUTs of each settings sub-resource all answer 200 and leave exactly the body', async () => {
+			if (skip()) return
+			const id = freshId()
+			await create({ guildId: id, guildName: 'parallel' })
+			const bodies: Record<string, unknown> = {
+				'allowed-users': [{ userId: '42' }, { userId: BIG }],
+				sotags: [{ tagName: 'bun' }, { tagName: 'postgres' }],
+				github: { githubOrganization: 'litestar-org', githubRepository: 'byte', discussionSync: true },
+				forum: {
+					helpForum: true,
+					helpForumCategory: 'Help',
+					helpThreadAutoClose: false,
+					helpThreadAutoCloseDays: null,
+					helpThreadNotify: false,
+					helpThreadNotifyRoles: [BIG],
+					helpThreadNotifyDays: null,
+					helpThreadSync: true,
+					showcaseForum: false,
+					showcaseForumCategory: null,
+					showcaseThreadAutoClose: false,
+					showcaseThreadAutoCloseDays: null,
+				},
+			}
+			for (const [sub, body] of Object.entries(bodies)) {
+				// Twice: into an empty set, then over the rows the first round left.
+				for (let round = 0; round < 2; round++) {
+					const replies = await Promise.all(
+						Array.from({ length: 20 }, () => suite.t.request('PUT', `/api/guilds/${id}/${sub}`, { body })),
+					)
+					const statuses = replies.map((r) => `${r.status} ${r.json?.error?.message ?? ''}`.trim())
+					expect({ sub, statuses }).toEqual({ sub, statuses: replies.map(() => '200') })
+					expect((await suite.t.request('GET', `/api/guilds/${id}/${sub}`)).json).toEqual(replies[0]!.json)
+				}
+			}
+			expect((await suite.t.request('GET', `/api/guilds/${id}/allowed-users`)).json).toEqual([
+				{ userId: '42' },
+				{ userId: BIG },
+			])
+			// A PUT for a guild that does not exist stays a 404, in parallel too.
+			const missing = await Promise.all(
+				Array.from({ length: 5 }, () =>
+					suite.t.request('PUT', `/api/guilds/${freshId()}/allowed-users`, { body: bodies['allowed-users'] }),
+				),
+			)
+			expect(missing.map((r) => r.status)).toEqual([404, 404, 404, 404, 404])
+		})
+
+		test('parallel identical creates: one 201, the rest 409 "already exists"; the duplicates count as constraint errors', async () => {
+			if (skip()) return
+			const id = freshId()
+			const replies = await Promise.all(Array.from({ length: 10 }, () => create({ guildId: id, guildName: 'race' })))
+			const statuses = replies.map((r) => r.status).sort()
+			expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409, 409, 409])
+			for (const r of replies.filter((r) => r.status === 409))
+				expect(r.json.error.message).toBe(`Guild ${id} already exists`)
+			expect(suite.t.sample('db_errors_total{operation="INSERT",kind="constraint"}')).toBeGreaterThanOrEqual(9)
+			expect(suite.t.sample('db_errors_total{operation="INSERT",kind="unavailable"}')).toBe(0)
+		})
+
+		test('text PostgreSQL cannot store is a 422 and a constraint error, not an outage', async () => {
+			if (skip()) return
+			const before = suite.t.sample('db_errors_total{operation="INSERT",kind="constraint"}')
+			const res = await create({ guildId: freshId(), guildName: 'nul\u0000byte' })
+			expect(res.status).toBe(422)
+			expect(suite.t.sample('db_errors_total{operation="INSERT",kind="constraint"}')).toBe(before + 1)
+			expect(suite.t.sample('db_errors_total{operation="INSERT",kind="other"}')).toBe(0)
+		})
+
 		test('a body over the limit is 413', async () => {
 			if (skip()) return
 			const res = await suite.t.request('POST', '/api/guilds', {
