@@ -2,7 +2,7 @@
  * createApp(deps) builds the whole API from injected parts: database, logger, metrics
  * registry and clock. Nothing is global, so tests build their own app with fresh parts.
  */
-import { Elysia } from 'elysia'
+import { type AnyElysia, Elysia } from 'elysia'
 import type { LogLayer } from 'loglayer'
 import type { Database } from './db/client'
 import { docsRoutes } from './modules/docs/routes'
@@ -51,9 +51,12 @@ export function createApp(deps: AppDeps) {
 		timeoutMs: deps.databaseTimeoutMs,
 	})
 
+	const apiTokens = deps.apiTokens ?? []
+	// The docs read the finished app's routes when the document is first asked for.
+	let whole: AnyElysia | undefined
 	// normalize: false makes unknown body fields a 422 naming the field, instead of being
 	// silently dropped, so a typo such as `guildname` never looks like success.
-	return new Elysia({ name: 'byte.api', normalize: false })
+	const app = new Elysia({ name: 'byte.api', normalize: false })
 		.use(
 			requestObservability({
 				metrics,
@@ -63,11 +66,19 @@ export function createApp(deps: AppDeps) {
 				features: deps.features,
 			}),
 		)
-		.use(apiAuth({ tokens: deps.apiTokens ?? [] }))
-		.use(docsRoutes(VERSION))
+		.use(apiAuth({ tokens: apiTokens }))
+		.use(
+			docsRoutes({
+				version: VERSION,
+				app: () => whole as AnyElysia,
+				protectedPrefix: apiTokens.length > 0 ? '/api' : undefined,
+			}),
+		)
 		.use(healthRoutes({ database: deps.database, isShuttingDown: deps.isShuttingDown }))
 		.use(metricsRoute(deps.registry, deps.metricsToken))
 		.use(guildRoutes(service))
+	whole = app
+	return app
 }
 
 /** The server's type, for clients typed against its routes (e.g. Eden treaty). */
