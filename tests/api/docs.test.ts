@@ -53,6 +53,8 @@ describe('API documentation', () => {
 			expect.arrayContaining(['201', '400', '409', '422']),
 		)
 		expect(JSON.stringify(doc)).toContain('^[1-9][0-9]{0,18}$')
+		// Elysia's model ids would rebase the references beneath them in OpenAPI 3.1.
+		expect(JSON.stringify(doc)).not.toContain('"$id"')
 	})
 
 	test('every request body is JSON with a shared schema, so the Swagger UI can send one', async () => {

@@ -7,7 +7,8 @@
  * `toOpenAPISchema`, then completed where the generator falls short of what the UI needs
  * to write: a route with its own body parser gets a request body with no media type (so
  * "Try it out" has no body editor and sends nothing), a 204 gets a JSON body, and the
- * bearer scheme of API_TOKEN is declared for the Authorize button.
+ * bearer scheme of API_TOKEN is declared for the Authorize button, and Elysia's model `$id`s
+ * are dropped (they would break the UI's reference resolution).
  */
 import { dirname, join } from 'node:path'
 import { toOpenAPISchema } from '@elysiajs/openapi'
@@ -42,11 +43,25 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
 /** A route's body schema as the document should show it: a reference to a named model, or the schema. */
 function bodySchema(body: unknown): unknown {
 	if (typeof body === 'string') return ref(body)
-	// Drop TypeBox's symbol keys; what is left is plain JSON Schema.
-	return JSON.parse(JSON.stringify(body))
+	// A plain copy drops TypeBox's symbol keys; what is left is JSON Schema.
+	return withoutIds(body)
 }
 
-function complete(doc: Document, app: AnyElysia, options: DocsOptions): Document {
+/**
+ * Removes `$id` keys. Elysia marks each named model with `$id: "#/components/schemas/<name>"`;
+ * in OpenAPI 3.1 a `$id` sets a new base URI for the references beneath it, so the UI's
+ * resolver then fails to find `#/components/...` inside a schema that embeds a model.
+ */
+function withoutIds(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(withoutIds)
+	if (value === null || typeof value !== 'object') return value
+	const copy: Record<string, unknown> = {}
+	for (const [key, child] of Object.entries(value)) if (key !== '$id') copy[key] = withoutIds(child)
+	return copy
+}
+
+function complete(generated: Document, app: AnyElysia, options: DocsOptions): Document {
+	const doc = withoutIds(generated) as Document
 	const paths = doc.paths as Record<string, Record<string, Operation>>
 	for (const route of app.routes) {
 		const path = route.path.replace(/:([^/]+)/g, '{$1}')
