@@ -39,10 +39,27 @@ function loadLibc(): Libc {
 	if (libc) return libc
 	const darwin = process.platform === 'darwin'
 	const errnoSymbol = darwin ? '__error' : '__errno_location'
-	const { symbols } = dlopen(darwin ? 'libSystem.B.dylib' : 'libc.so.6', {
-		flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-		[errnoSymbol]: { args: [], returns: FFIType.ptr },
-	})
+	// glibc, then musl (Alpine images).
+	const names = darwin
+		? ['libSystem.B.dylib']
+		: ['libc.so.6', `libc.musl-${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}.so.1`]
+	const open = (name: string) =>
+		dlopen(name, {
+			flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+			[errnoSymbol]: { args: [], returns: FFIType.ptr },
+		})
+	let library: ReturnType<typeof open> | undefined
+	let failure: unknown
+	for (const name of names) {
+		try {
+			library = open(name)
+			break
+		} catch (error) {
+			failure = error
+		}
+	}
+	if (!library) throw new Error(`cannot load the C library to lock the data directory: ${String(failure)}`)
+	const { symbols } = library
 	const errnoLocation = symbols[errnoSymbol] as () => number | null
 	libc = {
 		flock: (fd, operation) => (symbols.flock as (fd: number, op: number) => number)(fd, operation),
