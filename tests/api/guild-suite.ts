@@ -232,16 +232,29 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 					showcaseThreadAutoCloseDays: null,
 				},
 			}
-			for (const [sub, body] of Object.entries(bodies)) {
-				// Twice: into an empty set, then over the rows the first round left.
-				for (let round = 0; round < 2; round++) {
-					const replies = await Promise.all(
-						Array.from({ length: 20 }, () => suite.t.request('PUT', `/api/guilds/${id}/${sub}`, { body })),
-					)
-					const statuses = replies.map((r) => `${r.status} ${r.json?.error?.message ?? ''}`.trim())
-					expect({ sub, statuses }).toEqual({ sub, statuses: replies.map(() => '200') })
-					expect((await suite.t.request('GET', `/api/guilds/${id}/${sub}`)).json).toEqual(replies[0]!.json)
+			// Real parallel HTTP requests: 20 connections at once, handled concurrently.
+			const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (request) => suite.t.app.handle(request) })
+			try {
+				for (const [sub, body] of Object.entries(bodies)) {
+					// Twice: into an empty set, then over the rows the first round left.
+					for (let round = 0; round < 2; round++) {
+						const replies = await Promise.all(
+							Array.from({ length: 20 }, async () => {
+								const res = await fetch(`http://127.0.0.1:${server.port}/api/guilds/${id}/${sub}`, {
+									method: 'PUT',
+									headers: { 'content-type': 'application/json' },
+									body: JSON.stringify(body),
+								})
+								return { status: res.status, json: (await res.json()) as any }
+							}),
+						)
+						const statuses = replies.map((r) => `${r.status} ${r.json?.error?.message ?? ''}`.trim())
+						expect({ sub, statuses }).toEqual({ sub, statuses: replies.map(() => '200') })
+						expect((await suite.t.request('GET', `/api/guilds/${id}/${sub}`)).json).toEqual(replies[0]!.json)
+					}
 				}
+			} finally {
+				await server.stop(true)
 			}
 			expect((await suite.t.request('GET', `/api/guilds/${id}/allowed-users`)).json).toEqual([
 				{ userId: '42' },
