@@ -2,7 +2,7 @@
  * createApp(deps) builds the whole API from injected parts: database, logger, metrics
  * registry and clock. Nothing is global, so tests build their own app with fresh parts.
  */
-import { Elysia } from 'elysia'
+import { type AnyElysia, Elysia } from 'elysia'
 import type { LogLayer } from 'loglayer'
 import type { Database } from './db/client'
 import { docsRoutes } from './modules/docs/routes'
@@ -13,6 +13,7 @@ import { healthRoutes } from './modules/health/routes'
 import { type ApiMetrics, defineApiMetrics } from './observability/api-metrics'
 import { loggerFor } from './observability/logger'
 import type { Registry } from './observability/metrics'
+import { apiAuth } from './server/api-auth'
 import { cors, corsPolicy } from './server/cors'
 import { metricsRoute } from './server/metrics-route'
 import { requestObservability } from './server/request-observability'
@@ -32,6 +33,8 @@ export interface AppDeps {
 	clock?: () => number
 	/** When set, /metrics requires `Authorization: Bearer <token>`. */
 	metricsToken?: string
+	/** When non-empty, every /api/* request requires `Authorization: Bearer <one of them>` (API_TOKEN). */
+	apiTokens?: readonly string[]
 	/** Largest accepted request body (default 1 MiB). */
 	bodyLimitBytes?: number
 	/** Origins granted CORS (default none: no CORS headers at all). */
@@ -51,8 +54,11 @@ export function createApp(deps: AppDeps) {
 	})
 
 	const policy = deps.corsOrigins?.length ? corsPolicy(deps.corsOrigins) : undefined
-	// The table reads the finished app's route list when a request finds no route.
-	const routes = routeTable(() => app.routes)
+	const apiTokens = deps.apiTokens ?? []
+	// The route table and the docs read the finished app's routes: the table when a request
+	// finds no route, the docs when the document is first asked for.
+	let whole: AnyElysia | undefined
+	const routes = routeTable(() => whole?.routes ?? [])
 
 	// normalize: false makes unknown body fields a 422 naming the field, instead of being
 	// silently dropped, so a typo such as `guildname` never looks like success.
@@ -67,10 +73,18 @@ export function createApp(deps: AppDeps) {
 			}),
 		)
 		.use(policy ? cors(policy) : new Elysia({ name: 'byte.cors-off' }))
-		.use(docsRoutes(VERSION))
+		.use(apiAuth({ tokens: apiTokens }))
+		.use(
+			docsRoutes({
+				version: VERSION,
+				app: () => whole as AnyElysia,
+				protectedPrefix: apiTokens.length > 0 ? '/api' : undefined,
+			}),
+		)
 		.use(healthRoutes({ database: deps.database, isShuttingDown: deps.isShuttingDown }))
 		.use(metricsRoute(deps.registry, deps.metricsToken))
 		.use(guildRoutes(service, { body: { limitBytes: deps.bodyLimitBytes } }))
+	whole = app
 	return app
 }
 

@@ -1,7 +1,7 @@
 /**
- * Configuration parsed once at start-up from the environment (see DESIGN.md).
- * A bad value throws a ConfigError whose message is one line naming the variable
- * and what was expected; entrypoints print it and exit non-zero.
+ * Configuration parsed once at start-up from the environment (README "Environment").
+ * Every bad value is reported at once: the ConfigError thrown carries one line per bad
+ * variable, naming it and what was expected; entrypoints print its message and exit 1.
  */
 import { resolve } from 'node:path'
 
@@ -21,6 +21,8 @@ export interface ApiConfig {
 	logFormat: LogFormat
 	logLevel: LogLevel
 	metricsToken: string | undefined
+	/** `API_TOKEN`: bearer tokens accepted on /api/* (comma-separated, for rotation); empty → open. */
+	apiTokens: string[]
 	/** Largest accepted request body in bytes (`BODY_LIMIT_BYTES`, default 1 MiB). */
 	bodyLimitBytes: number
 	/** How long SIGTERM waits for in-flight requests (`SHUTDOWN_TIMEOUT_MS`, default 10 s). */
@@ -41,13 +43,58 @@ export interface ApiConfig {
 	corsOrigins: string[]
 }
 
+export interface ConfigIssue {
+	variable: string
+	/** `VARIABLE: expected …`, one line. */
+	line: string
+}
+
+/**
+ * A bad environment: one issue per bad variable. `message` is their lines joined by
+ * newlines, so printing it reports them all; `variable` is the first one's.
+ */
 export class ConfigError extends Error {
 	override name = 'ConfigError'
-	constructor(
-		readonly variable: string,
-		expected: string,
-	) {
-		super(`${variable}: expected ${expected}`)
+	readonly issues: readonly ConfigIssue[]
+	constructor(variable: string, expected: string)
+	constructor(issues: readonly ConfigIssue[])
+	constructor(first: string | readonly ConfigIssue[], expected?: string) {
+		const issues = typeof first === 'string' ? [{ variable: first, line: `${first}: expected ${expected}` }] : first
+		super(issues.map((issue) => issue.line).join('\n'))
+		this.issues = issues
+	}
+
+	get variable(): string {
+		return this.issues[0]?.variable ?? ''
+	}
+
+	/** One line per bad variable. */
+	get lines(): string[] {
+		return this.issues.map((issue) => issue.line)
+	}
+}
+
+/**
+ * Reads many variables and reports every bad one: `read` runs one parser and keeps its
+ * ConfigError instead of stopping; `done` throws them all as one ConfigError.
+ */
+export class ConfigReader {
+	private readonly issues: ConfigIssue[] = []
+
+	/** The parser's value; after a bad value, undefined (never seen: `done` throws). */
+	read<T>(parse: () => T): T {
+		try {
+			return parse()
+		} catch (error) {
+			if (!(error instanceof ConfigError)) throw error
+			this.issues.push(...error.issues)
+			return undefined as T
+		}
+	}
+
+	done<T>(config: T): T {
+		if (this.issues.length > 0) throw new ConfigError(this.issues)
+		return config
 	}
 }
 
@@ -160,38 +207,49 @@ export function parseCorsOrigins(value: string | undefined): string[] {
 	return origins
 }
 
-/** Parses the API's environment; throws ConfigError on the first bad value. */
+/**
+ * `API_TOKEN`: one or more bearer tokens separated by commas (old and new side by side
+ * while clients rotate). Blanks around commas are ignored; each token is printable ASCII.
+ */
+export function parseTokenList(variable: string, value: string | undefined): string[] {
+	if (value === undefined || value.trim() === '') return []
+	const tokens = value.split(',').map((token) => token.trim())
+	if (tokens.some((token) => !/^[\x21-\x2b\x2d-\x7e]+$/.test(token)))
+		throw new ConfigError(variable, 'comma-separated tokens of printable ASCII with no spaces')
+	return tokens
+}
+
+/** Parses the API's environment; throws one ConfigError listing every bad value. */
 export function loadApiConfig(env: Env = process.env, isTty = Boolean(process.stdout.isTTY)): ApiConfig {
-	return {
-		host: parseHost(env.HOST),
-		port: parsePort('PORT', env.PORT, 8000),
-		database: parseDatabaseUrl(env.DATABASE_URL),
-		logFormat: parseLogFormat(env.LOG_FORMAT, isTty),
-		logLevel: parseLogLevel(env.LOG_LEVEL),
-		metricsToken: parseToken('METRICS_TOKEN', env.METRICS_TOKEN),
-		bodyLimitBytes: parsePositiveInt('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 1024 * 1024),
-		shutdownTimeoutMs: parsePositiveInt('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000),
-		metricsMaxSeries: parsePositiveInt('METRICS_MAX_SERIES', env.METRICS_MAX_SERIES, 2000),
-		databaseConnectTimeoutMs: parsePositiveInt(
-			'DATABASE_CONNECT_TIMEOUT_MS',
-			env.DATABASE_CONNECT_TIMEOUT_MS,
-			3000,
-			600_000,
+	const r = new ConfigReader()
+	return r.done({
+		host: r.read(() => parseHost(env.HOST)),
+		port: r.read(() => parsePort('PORT', env.PORT, 8000)),
+		database: r.read(() => parseDatabaseUrl(env.DATABASE_URL)),
+		logFormat: r.read(() => parseLogFormat(env.LOG_FORMAT, isTty)),
+		logLevel: r.read(() => parseLogLevel(env.LOG_LEVEL)),
+		metricsToken: r.read(() => parseToken('METRICS_TOKEN', env.METRICS_TOKEN)),
+		apiTokens: r.read(() => parseTokenList('API_TOKEN', env.API_TOKEN)),
+		bodyLimitBytes: r.read(() => parsePositiveInt('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 1024 * 1024)),
+		shutdownTimeoutMs: r.read(() => parsePositiveInt('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000)),
+		metricsMaxSeries: r.read(() => parsePositiveInt('METRICS_MAX_SERIES', env.METRICS_MAX_SERIES, 2000)),
+		databaseConnectTimeoutMs: r.read(() =>
+			parsePositiveInt('DATABASE_CONNECT_TIMEOUT_MS', env.DATABASE_CONNECT_TIMEOUT_MS, 3000, 600_000),
 		),
-		databaseStatementTimeoutMs: parsePositiveInt(
-			'DATABASE_STATEMENT_TIMEOUT_MS',
-			env.DATABASE_STATEMENT_TIMEOUT_MS,
-			5000,
-			3_600_000,
+		databaseStatementTimeoutMs: r.read(() =>
+			parsePositiveInt('DATABASE_STATEMENT_TIMEOUT_MS', env.DATABASE_STATEMENT_TIMEOUT_MS, 5000, 3_600_000),
 		),
-		databaseOperationTimeoutMs: parsePositiveInt(
-			'DATABASE_OPERATION_TIMEOUT_MS',
-			env.DATABASE_OPERATION_TIMEOUT_MS,
-			6000,
-			3_600_000,
+		databaseOperationTimeoutMs: r.read(() =>
+			parsePositiveInt('DATABASE_OPERATION_TIMEOUT_MS', env.DATABASE_OPERATION_TIMEOUT_MS, 6000, 3_600_000),
 		),
-		corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
-	}
+		corsOrigins: r.read(() => parseCorsOrigins(env.CORS_ORIGINS)),
+	})
+}
+
+/** Whether `host` only accepts connections from this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+	const h = host.toLowerCase().replace(/^\[|\]$/g, '')
+	return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1'
 }
 
 /** A printable view of a database target with any password masked. */

@@ -6,8 +6,9 @@
 import type { Server } from 'bun'
 import type { LogLayer } from 'loglayer'
 import { createApp, VERSION } from './app'
-import { ConfigError, describeDatabase, loadApiConfig } from './config'
+import { ConfigError, describeDatabase, isLoopbackHost, loadApiConfig } from './config'
 import { type Database, openDatabase } from './db/client'
+import { DirectoryLockedError } from './db/dir-lock'
 import { databaseObservers } from './db/observe'
 import { defineApiMetrics } from './observability/api-metrics'
 import { createLogger, flushLogs, loggerFor } from './observability/logger'
@@ -33,12 +34,25 @@ let shuttingDown = false
 let database: Database | undefined
 let server: Server<unknown> | undefined
 
+/** Start-up refused (directory or port held by another process): one line, exit 1. */
+async function refuseToStart(message: string, fields: Record<string, unknown>): Promise<never> {
+	log.withMetadata(fields).fatal(message)
+	await database?.close(0).catch(() => {})
+	await flushLogs(root)
+	process.exit(1)
+}
+
 async function openWithRetry(logger: LogLayer): Promise<Database> {
-	database = await openDatabase(config.database, {
-		...databaseObservers(metrics, loggerFor(root, 'api.db')),
-		connectTimeoutMs: config.databaseConnectTimeoutMs,
-		statementTimeoutMs: config.databaseStatementTimeoutMs,
-	})
+	try {
+		database = await openDatabase(config.database, {
+			...databaseObservers(metrics, loggerFor(root, 'api.db')),
+			connectTimeoutMs: config.databaseConnectTimeoutMs,
+			statementTimeoutMs: config.databaseStatementTimeoutMs,
+		})
+	} catch (error) {
+		if (!(error instanceof DirectoryLockedError)) throw error
+		return refuseToStart(error.message, { variable: 'DATABASE_URL', path: error.path, holder_pid: error.holderPid })
+	}
 	for (let attempt = 1, delay = 500; ; attempt++, delay = Math.min(delay * 2, 15_000)) {
 		try {
 			await database.migrate()
@@ -66,13 +80,40 @@ const app = createApp({
 	registry,
 	metrics,
 	metricsToken: config.metricsToken,
+	apiTokens: config.apiTokens,
 	bodyLimitBytes: config.bodyLimitBytes,
 	corsOrigins: config.corsOrigins,
 	isShuttingDown: () => shuttingDown,
 	databaseTimeoutMs: config.databaseOperationTimeoutMs,
 })
-app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: config.bodyLimitBytes * 4 })
+try {
+	// Elysia asks Bun for SO_REUSEPORT by default, which lets a second process listen on the
+	// same port and take half the connections; one owner per port instead (README "Reliability
+	// and security"), so a second process fails here.
+	app.listen({
+		hostname: config.host,
+		port: config.port,
+		reusePort: false,
+		maxRequestBodySize: config.bodyLimitBytes * 4,
+	})
+} catch (error) {
+	if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error
+	const address = `${config.host}:${config.port}`
+	await refuseToStart(
+		`PORT: ${address} is already in use by another process; stop it, or choose another PORT or HOST`,
+		{
+			variable: 'PORT',
+			address,
+		},
+	)
+}
 server = app.server!
+if (config.apiTokens.length === 0 && !isLoopbackHost(config.host))
+	log
+		.withMetadata({ host: config.host })
+		.warn(
+			'API_TOKEN is not set and HOST is not a loopback address: anyone who can reach this port can change guild settings',
+		)
 log
 	.withMetadata({
 		url: `http://${config.host}:${server.port}`,
@@ -80,6 +121,7 @@ log
 		log_level: config.logLevel,
 		version: VERSION,
 		metrics_protected: Boolean(config.metricsToken),
+		api_protected: config.apiTokens.length > 0,
 		body_limit_bytes: config.bodyLimitBytes,
 		cors_origins: config.corsOrigins,
 		shutdown_timeout_ms: config.shutdownTimeoutMs,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { resolve } from 'node:path'
-import { ConfigError, describeDatabase, loadApiConfig, parseDatabaseUrl } from '../src/config'
+import { ConfigError, describeDatabase, isLoopbackHost, loadApiConfig, parseDatabaseUrl } from '../src/config'
 
 describe('configuration', () => {
 	test('defaults match DESIGN.md', () => {
@@ -12,6 +12,7 @@ describe('configuration', () => {
 			logFormat: 'json',
 			logLevel: 'info',
 			metricsToken: undefined,
+			apiTokens: [],
 			bodyLimitBytes: 1048576,
 			shutdownTimeoutMs: 10000,
 		})
@@ -52,6 +53,39 @@ describe('configuration', () => {
 			expect(() => loadApiConfig(env, false)).toThrow(message)
 		}
 		expect(loadApiConfig({ LOG_LEVEL: 'WARN' }, false).logLevel).toBe('warning')
+	})
+
+	test('every bad variable is reported at once, one line each', () => {
+		let error: unknown
+		try {
+			loadApiConfig({ PORT: 'abc', LOG_LEVEL: 'loud', HOST: 'bad host', API_TOKEN: 'a b' }, false)
+		} catch (e) {
+			error = e
+		}
+		expect(error).toBeInstanceOf(ConfigError)
+		const config = error as ConfigError
+		expect(config.lines).toEqual([
+			'HOST: expected a host name or IP address',
+			'PORT: expected an integer port from 0 to 65535',
+			'LOG_LEVEL: expected one of debug, info, warning, error, critical',
+			'API_TOKEN: expected comma-separated tokens of printable ASCII with no spaces',
+		])
+		expect(config.message).toBe(config.lines.join('\n'))
+		expect(config.variable).toBe('HOST')
+	})
+
+	test('API_TOKEN holds one or more comma-separated tokens', () => {
+		expect(loadApiConfig({}, false).apiTokens).toEqual([])
+		expect(loadApiConfig({ API_TOKEN: 'new-token' }, false).apiTokens).toEqual(['new-token'])
+		expect(loadApiConfig({ API_TOKEN: 'new-token, old-token' }, false).apiTokens).toEqual(['new-token', 'old-token'])
+		for (const bad of ['a,,b', 'a,', 'tab\there', 'ünï'])
+			expect(() => loadApiConfig({ API_TOKEN: bad }, false)).toThrow('API_TOKEN: expected')
+	})
+
+	test('loopback hosts', () => {
+		for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopbackHost(host)).toBe(true)
+		for (const host of ['0.0.0.0', '::', '192.168.1.10', 'api.example.org', '128.0.0.1'])
+			expect(isLoopbackHost(host)).toBe(false)
 	})
 
 	test('the printable database description masks the password', () => {

@@ -1,10 +1,11 @@
 /**
  * The bot's configuration, parsed once at start-up from the environment (DESIGN.md
- * "Environment"). A bad or missing value throws a ConfigError whose one-line message names
- * the variable; the entrypoint prints it and exits 1.
+ * "Environment"). Every bad or missing value is reported at once: the ConfigError thrown
+ * has one line per bad variable; the entrypoint prints its message and exits 1.
  */
 import {
 	ConfigError,
+	ConfigReader,
 	type Env,
 	type LogFormat,
 	type LogLevel,
@@ -67,21 +68,30 @@ function parseHostName(variable: string, value: string | undefined): string {
 	return raw
 }
 
-/** Parses the bot's environment; throws ConfigError on the first bad value. */
+function parseRequiredToken(variable: string, value: string | undefined): string {
+	const token = parseToken(variable, value)
+	if (token === undefined) throw new ConfigError(variable, 'the bot token (required, not set)')
+	return token
+}
+
+/**
+ * Parses the bot's environment; throws one ConfigError listing every bad value. New
+ * variables go through `r.read(...)` too, so they are reported alongside the others.
+ */
 export function loadBotConfig(env: Env = process.env, isTty = Boolean(process.stdout.isTTY)): BotConfig {
-	const discordToken = parseToken('DISCORD_TOKEN', env.DISCORD_TOKEN)
-	if (discordToken === undefined) throw new ConfigError('DISCORD_TOKEN', 'the bot token (required, not set)')
-	const metricsPort = env.BOT_METRICS_PORT?.trim() ? parsePort('BOT_METRICS_PORT', env.BOT_METRICS_PORT, 0) : undefined
-	return {
-		discordToken,
-		apiUrl: parseHttpUrl('API_URL', env.API_URL, 'http://127.0.0.1:8000')!,
-		discordApiUrl: parseHttpUrl('DISCORD_API_URL', env.DISCORD_API_URL),
-		devGuildId: parseSnowflake('DISCORD_DEV_GUILD_ID', env.DISCORD_DEV_GUILD_ID),
-		metricsPort,
-		metricsHost: parseHostName('BOT_METRICS_HOST', env.BOT_METRICS_HOST),
-		metricsToken: parseToken('METRICS_TOKEN', env.METRICS_TOKEN),
-		logFormat: parseLogFormat(env.LOG_FORMAT, isTty),
-		logLevel: parseLogLevel(env.LOG_LEVEL),
-		shutdownTimeoutMs: parsePositiveInt('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000),
-	}
+	const r = new ConfigReader()
+	return r.done({
+		discordToken: r.read(() => parseRequiredToken('DISCORD_TOKEN', env.DISCORD_TOKEN)),
+		apiUrl: r.read(() => parseHttpUrl('API_URL', env.API_URL, 'http://127.0.0.1:8000')!),
+		discordApiUrl: r.read(() => parseHttpUrl('DISCORD_API_URL', env.DISCORD_API_URL)),
+		devGuildId: r.read(() => parseSnowflake('DISCORD_DEV_GUILD_ID', env.DISCORD_DEV_GUILD_ID)),
+		metricsPort: r.read(() =>
+			env.BOT_METRICS_PORT?.trim() ? parsePort('BOT_METRICS_PORT', env.BOT_METRICS_PORT, 0) : undefined,
+		),
+		metricsHost: r.read(() => parseHostName('BOT_METRICS_HOST', env.BOT_METRICS_HOST)),
+		metricsToken: r.read(() => parseToken('METRICS_TOKEN', env.METRICS_TOKEN)),
+		logFormat: r.read(() => parseLogFormat(env.LOG_FORMAT, isTty)),
+		logLevel: r.read(() => parseLogLevel(env.LOG_LEVEL)),
+		shutdownTimeoutMs: r.read(() => parsePositiveInt('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000)),
+	})
 }

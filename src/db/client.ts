@@ -14,6 +14,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
 import { type DatabaseTarget, describeDatabase } from '../config'
+import { lockDirectory } from './dir-lock'
 import { type DriverObserver, instrumentPglite, instrumentPostgres } from './instrument'
 import { createMemoryPglite } from './pglite-memory'
 import * as schema from './schema'
@@ -87,7 +88,11 @@ export async function openDatabase(target: DatabaseTarget, options: DatabaseOpti
 		}
 	}
 
-	if (target.kind === 'pglite-disk') mkdirSync(target.path, { recursive: true })
+	if (target.kind === 'pglite-disk') {
+		mkdirSync(target.path, { recursive: true })
+		// Throws DirectoryLockedError while another process has the directory open.
+		lockDirectory(target.path)
+	}
 	const client = instrumentPglite(
 		target.kind === 'pglite-disk' ? await PGlite.create(target.path) : await createMemoryPglite(),
 		observe,

@@ -64,14 +64,25 @@ export function instrumentPostgres(sql: Sql, observe: DriverObserver): Sql {
 			get(target, prop, receiver) {
 				if (prop === 'unsafe') return wrapUnsafe(target)
 				if (prop === 'begin' || prop === 'savepoint') {
-					const original = Reflect.get(target, prop, receiver) as (...a: unknown[]) => unknown
+					const original = Reflect.get(target, prop, receiver) as (...a: unknown[]) => Promise<unknown>
 					return (...args: unknown[]) => {
 						const fnIndex = args.findIndex((a) => typeof a === 'function')
+						let entered = false
 						if (fnIndex >= 0) {
 							const fn = args[fnIndex] as (tx: Sql) => unknown
-							args[fnIndex] = (tx: Sql) => fn(wrap(tx))
+							args[fnIndex] = (tx: Sql) => {
+								entered = true
+								return fn(wrap(tx))
+							}
 						}
-						return original.apply(target, args)
+						const start = now()
+						const pending = original.apply(target, args)
+						// A transaction that never started (no session, BEGIN refused) ran no statement
+						// of its own to report the failure, so it is reported as its BEGIN.
+						pending.catch((error: unknown) => {
+							if (!entered) observe('BEGIN', (now() - start) / 1000, error)
+						})
+						return pending
 					}
 				}
 				return Reflect.get(target, prop, receiver)

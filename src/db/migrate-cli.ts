@@ -1,6 +1,7 @@
 /** `bun run db:migrate`: applies migrations to the database named by DATABASE_URL, then exits. */
 import { ConfigError, describeDatabase, parseDatabaseUrl } from '../config'
 import { openDatabase } from './client'
+import { DirectoryLockedError } from './dir-lock'
 
 try {
 	const target = parseDatabaseUrl(process.env.DATABASE_URL)
@@ -9,7 +10,8 @@ try {
 	await database.close()
 	process.stdout.write(`migrations applied to ${describeDatabase(target)}\n`)
 } catch (error) {
-	const message = error instanceof ConfigError ? error.message : `migration failed: ${(error as Error).message}`
+	const known = error instanceof ConfigError || error instanceof DirectoryLockedError
+	const message = known ? error.message : `migration failed: ${(error as Error).message}`
 	process.stdout.write(`${message}\n`)
 	process.exit(1)
 }

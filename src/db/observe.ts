@@ -1,5 +1,6 @@
 /** Connects the database hooks to metrics and debug-level query logs. */
 import type { LogLayer } from 'loglayer'
+import { databaseErrorKind } from '../errors'
 import type { ApiMetrics } from '../observability/api-metrics'
 import type { DatabaseOptions } from './client'
 import { queryOperation } from './instrument'
@@ -8,7 +9,8 @@ const MAX_LOGGED_SQL = 2000
 
 /**
  * Drizzle's logger counts `db_queries_total` and writes a debug line with the SQL text
- * (never the parameter values); the driver hook times every statement and counts errors.
+ * (never the parameter values); the driver hook times every statement and counts its failures by kind, so
+ * db_errors_total and db_query_duration_seconds_count come from the same place.
  */
 export function databaseObservers(
 	metrics: ApiMetrics,
@@ -25,11 +27,12 @@ export function databaseObservers(
 			const operation = queryOperation(query)
 			metrics.dbQueryDuration.labels(operation).observe(seconds)
 			if (error) {
-				metrics.dbErrors.labels(operation).inc()
+				const kind = databaseErrorKind(error)
+				metrics.dbErrors.labels(operation, kind).inc()
 				if (logger.isLevelEnabled('debug'))
 					logger
 						.withError(error as Error)
-						.withMetadata({ operation, duration_ms: seconds * 1000 })
+						.withMetadata({ operation, kind, duration_ms: seconds * 1000 })
 						.debug('Query failed')
 			}
 		},

@@ -3,12 +3,19 @@
  * Label values are bounded by construction: route templates, a fixed value for
  * unmatched routes and unknown methods, and fixed operation/status sets.
  */
+import type { DatabaseErrorKind } from '../errors'
 import type { Registry } from './metrics'
 
 /** Latency buckets from 5 ms to 10 s. */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 export const DB_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 export const DB_OPERATIONS = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'OTHER'] as const
+export const DB_ERROR_KINDS = [
+	'unavailable',
+	'timeout',
+	'constraint',
+	'other',
+] as const satisfies readonly DatabaseErrorKind[]
 export const GUILD_OPERATIONS = ['create', 'update', 'delete', 'fetch'] as const
 export const OPERATION_STATUSES = ['success', 'error'] as const
 
@@ -42,8 +49,8 @@ export function defineApiMetrics(registry: Registry) {
 		}),
 		dbErrors: registry.counter({
 			name: 'db_errors_total',
-			help: 'Database statements that failed at the driver, by operation.',
-			labelNames: ['operation'] as const,
+			help: 'Database statements that failed at the driver, by operation and kind (unavailable, timeout, constraint, other).',
+			labelNames: ['operation', 'kind'] as const,
 		}),
 		guildOperations: registry.counter({
 			name: 'guild_operations_total',
@@ -55,7 +62,7 @@ export function defineApiMetrics(registry: Registry) {
 	for (const op of DB_OPERATIONS) {
 		metrics.dbQueries.labels(op)
 		metrics.dbQueryDuration.labels(op)
-		metrics.dbErrors.labels(op)
+		for (const kind of DB_ERROR_KINDS) metrics.dbErrors.labels(op, kind)
 	}
 	for (const op of GUILD_OPERATIONS) for (const status of OPERATION_STATUSES) metrics.guildOperations.labels(op, status)
 	return metrics

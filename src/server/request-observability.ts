@@ -34,6 +34,7 @@ import type { CorsPolicy } from './cors'
 import { errorResponse } from './errors'
 import type { RouteTable } from './route-table'
 import { answerUnrouted } from './unrouted'
+import { pathOf } from './url-path'
 
 export const UNMATCHED_ENDPOINT = 'unmatched'
 export const OTHER_METHOD = 'OTHER'
@@ -76,11 +77,8 @@ export interface RequestObservabilityOptions {
 	cors?: CorsPolicy
 }
 
-function pathOf(url: string): string {
-	const start = url.indexOf('/', url.indexOf('//') + 2)
-	if (start < 0) return '/'
-	const query = url.indexOf('?', start)
-	const path = query < 0 ? url.slice(start) : url.slice(start, query)
+function loggedPath(url: string): string {
+	const path = pathOf(url)
 	return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path
 }
 
@@ -132,7 +130,7 @@ export function requestObservability(options: RequestObservabilityOptions) {
 			if (!logger.isLevelEnabled(level)) return
 			const fields = {
 				method,
-				path: pathOf(request.url),
+				path: loggedPath(request.url),
 				endpoint,
 				status,
 				duration_ms: Math.round(seconds * 1e6) / 1000,
@@ -175,7 +173,11 @@ export function requestObservability(options: RequestObservabilityOptions) {
 				const unrouted = answerUnrouted(request, state.correlationId, routes, cors)
 				state.route = unrouted.template
 				response = unrouted.response
-			} else response = errorResponse(code, error, state.correlationId)
+			} else {
+				// Refused before routing (API authentication): counted under the path's template.
+				if (!state.route) state.route = routes?.match(pathOf(request.url))?.template
+				response = errorResponse(code, error, state.correlationId)
+			}
 			state.status = response.status
 			return response
 		})

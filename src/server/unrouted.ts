@@ -7,18 +7,12 @@
 import { type CorsPolicy, preflightHeaders } from './cors'
 import { NO_ROUTE_MESSAGE, problemResponse } from './errors'
 import type { RouteTable } from './route-table'
+import { pathOf } from './url-path'
 
 export interface Unrouted {
 	response: Response
 	/** The template serving the path, when one does. */
 	template: string | undefined
-}
-
-function pathOf(url: string): string {
-	const start = url.indexOf('/', url.indexOf('//') + 2)
-	if (start < 0) return '/'
-	const query = url.indexOf('?', start)
-	return query < 0 ? url.slice(start) : url.slice(start, query)
 }
 
 export function answerUnrouted(

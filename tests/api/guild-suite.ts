@@ -209,6 +209,199 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 			expect(unknown.json.error.correlation_id).toBe(unknown.headers.get('x-correlation-id'))
 		})
 
+		test('20 parallel identical PUTs of each settings sub-resource all answer 200 and leave exactly the body', async () => {
+			if (skip()) return
+			const id = freshId()
+			await create({ guildId: id, guildName: 'parallel' })
+			const bodies: Record<string, unknown> = {
+				'allowed-users': [{ userId: '42' }, { userId: BIG }],
+				sotags: [{ tagName: 'bun' }, { tagName: 'postgres' }],
+				github: { githubOrganization: 'litestar-org', githubRepository: 'byte', discussionSync: true },
+				forum: {
+					helpForum: true,
+					helpForumCategory: 'Help',
+					helpThreadAutoClose: false,
+					helpThreadAutoCloseDays: null,
+					helpThreadNotify: false,
+					helpThreadNotifyRoles: [BIG],
+					helpThreadNotifyDays: null,
+					helpThreadSync: true,
+					showcaseForum: false,
+					showcaseForumCategory: null,
+					showcaseThreadAutoClose: false,
+					showcaseThreadAutoCloseDays: null,
+				},
+			}
+			// Real parallel HTTP requests: 20 connections at once, handled concurrently.
+			const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (request) => suite.t.app.handle(request) })
+			try {
+				for (const [sub, body] of Object.entries(bodies)) {
+					// Twice: into an empty set, then over the rows the first round left.
+					for (let round = 0; round < 2; round++) {
+						const replies = await Promise.all(
+							Array.from({ length: 20 }, async () => {
+								const res = await fetch(`http://127.0.0.1:${server.port}/api/guilds/${id}/${sub}`, {
+									method: 'PUT',
+									headers: { 'content-type': 'application/json' },
+									body: JSON.stringify(body),
+								})
+								return { status: res.status, json: (await res.json()) as any }
+							}),
+						)
+						const statuses = replies.map((r) => `${r.status} ${r.json?.error?.message ?? ''}`.trim())
+						expect({ sub, statuses }).toEqual({ sub, statuses: replies.map(() => '200') })
+						expect((await suite.t.request('GET', `/api/guilds/${id}/${sub}`)).json).toEqual(replies[0]!.json)
+					}
+				}
+			} finally {
+				await server.stop(true)
+			}
+			expect((await suite.t.request('GET', `/api/guilds/${id}/allowed-users`)).json).toEqual([
+				{ userId: '42' },
+				{ userId: BIG },
+			])
+			// A PUT for a guild that does not exist stays a 404, in parallel too.
+			const missing = await Promise.all(
+				Array.from({ length: 5 }, () =>
+					suite.t.request('PUT', `/api/guilds/${freshId()}/allowed-users`, { body: bodies['allowed-users'] }),
+				),
+			)
+			expect(missing.map((r) => r.status)).toEqual([404, 404, 404, 404, 404])
+		})
+
+		test('parallel identical creates: one 201, the rest 409 "already exists"; the duplicates count as constraint errors', async () => {
+			if (skip()) return
+			const id = freshId()
+			const replies = await Promise.all(Array.from({ length: 10 }, () => create({ guildId: id, guildName: 'race' })))
+			const statuses = replies.map((r) => r.status).sort()
+			expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409, 409, 409])
+			for (const r of replies.filter((r) => r.status === 409))
+				expect(r.json.error.message).toBe(`Guild ${id} already exists`)
+			expect(suite.t.sample('db_errors_total{operation="INSERT",kind="constraint"}')).toBeGreaterThanOrEqual(9)
+			expect(suite.t.sample('db_errors_total{operation="INSERT",kind="unavailable"}')).toBe(0)
+		})
+
+		test('text PostgreSQL cannot store is a 422 and a constraint error, not an outage', async () => {
+			if (skip()) return
+			const before = suite.t.sample('db_errors_total{operation="INSERT",kind="constraint"}')
+			const res = await create({ guildId: freshId(), guildName: 'nul\u0000byte' })
+			expect(res.status).toBe(422)
+			expect(suite.t.sample('db_errors_total{operation="INSERT",kind="constraint"}')).toBe(before + 1)
+			expect(suite.t.sample('db_errors_total{operation="INSERT",kind="other"}')).toBe(0)
+		})
+
+		test('names are 1–100 Unicode code points of any script, stored and returned exactly', async () => {
+			if (skip()) return
+			const names = [
+				'🚀'.repeat(100), // 100 code points, 200 UTF-16 units
+				'👩‍💻'.repeat(33), // ZWJ sequences: 3 code points each, 99 in all
+				'e\u0301'.repeat(50), // combining marks, kept as sent (not normalised to é)
+				'Ελληνικά · العربية · עברית · 中文社区 · 日本語 · 한국어 · हिन्दी · ไทย · ქართული',
+				'𝔘𝔫𝔦𝔠𝔬𝔡𝔢 🏳️‍🌈',
+				' leading and trailing blanks are content ',
+			]
+			for (const guildName of names) {
+				const id = freshId()
+				const res = await create({ guildId: id, guildName })
+				expect({ guildName, status: res.status }).toEqual({ guildName, status: 201 })
+				expect(res.json.guildName).toBe(guildName)
+				expect((await suite.t.request('GET', `/api/guilds/${id}`)).json.guildName).toBe(guildName)
+				const listed = await suite.t.request('GET', `/api/guilds?limit=1&offset=0`)
+				expect(listed.status).toBe(200)
+			}
+			const id = freshId()
+			await create({ guildId: id, guildName: 'plain' })
+			const renamed = await suite.t.request('PATCH', `/api/guilds/${id}`, {
+				body: { guildName: '🎉'.repeat(100), syncLabel: '🏷️ label', prefix: '🤖' },
+			})
+			expect(renamed.status).toBe(200)
+			expect(renamed.json).toMatchObject({ guildName: '🎉'.repeat(100), syncLabel: '🏷️ label', prefix: '🤖' })
+			const category = '📚'.repeat(100)
+			const forum = await suite.t.request('PUT', `/api/guilds/${id}/forum`, {
+				body: {
+					helpForum: true,
+					helpForumCategory: category,
+					helpThreadAutoClose: false,
+					helpThreadAutoCloseDays: null,
+					helpThreadNotify: false,
+					helpThreadNotifyRoles: [],
+					helpThreadNotifyDays: null,
+					helpThreadSync: false,
+					showcaseForum: false,
+					showcaseForumCategory: null,
+					showcaseThreadAutoClose: false,
+					showcaseThreadAutoCloseDays: null,
+				},
+			})
+			expect(forum.status).toBe(200)
+			expect((await suite.t.request('GET', `/api/guilds/${id}/forum`)).json.helpForumCategory).toBe(category)
+		})
+
+		test('too long, empty, whitespace-only and lone-surrogate names are 422 naming the field', async () => {
+			if (skip()) return
+			const bad = ['🚀'.repeat(101), 'x'.repeat(101), '', '   ', '\t\n', '\u3000\u00a0', 'a\ud800b', '\udc00']
+			for (const guildName of bad) {
+				const res = await create({ guildId: freshId(), guildName })
+				expect({ guildName, status: res.status }).toEqual({ guildName, status: 422 })
+				expect(res.json.error.message).toStartWith('body.guildName: ')
+			}
+			// A lone surrogate sent as a JSON escape, as a client would.
+			const raw = await suite.t.request('POST', '/api/guilds', {
+				body: `{"guildId":"${freshId()}","guildName":"broken \\ud83d"}`,
+			})
+			expect(raw.status).toBe(422)
+			expect(raw.json.error.message).toStartWith('body.guildName: ')
+			const patch = await suite.t.request('PATCH', `/api/guilds/${BIG}`, { body: { guildName: ' ' } })
+			expect(patch.status).toBe(422)
+			expect(patch.json.error.message).toStartWith('body.guildName: ')
+		})
+
+		test('limit and offset are plain decimal integers; errors name query.limit / query.offset', async () => {
+			if (skip()) return
+			for (const [query, field] of [
+				['limit=0', 'query.limit'],
+				['limit=101', 'query.limit'],
+				['limit=0x10', 'query.limit'],
+				['limit=1e1', 'query.limit'],
+				['limit=%2010', 'query.limit'],
+				['limit=', 'query.limit'],
+				['limit=%2B5', 'query.limit'],
+				['limit=-1', 'query.limit'],
+				['limit=1.0', 'query.limit'],
+				['limit=Infinity', 'query.limit'],
+				['offset=1e1', 'query.offset'],
+				['offset=0x1', 'query.offset'],
+				['offset=-1', 'query.offset'],
+				['offset=1000000001', 'query.offset'],
+			] as const) {
+				const res = await suite.t.request('GET', `/api/guilds?${query}`)
+				expect({ query, status: res.status }).toEqual({ query, status: 422 })
+				expect({ query, message: res.json.error.message.split(':')[0] }).toEqual({ query, message: field })
+			}
+			const page = await suite.t.request('GET', '/api/guilds?limit=2&offset=1')
+			expect(page.json).toMatchObject({ limit: 2, offset: 1 })
+			expect((await suite.t.request('GET', '/api/guilds?limit=007')).json.limit).toBe(7)
+		})
+
+		test('unknown query parameters are ignored on every route alike', async () => {
+			if (skip()) return
+			const id = freshId()
+			await create({ guildId: id, guildName: 'query' })
+			for (const path of [
+				'/api/guilds?_=1',
+				'/api/guilds?limit=2&_=1&cache=no',
+				`/api/guilds/${id}?_=1`,
+				`/api/guilds/${id}/github?_=1`,
+				`/api/guilds/${id}/sotags?_=1`,
+				'/health?_=1',
+				'/health/live?_=1',
+			]) {
+				const res = await suite.t.request('GET', path)
+				expect({ path, status: res.status }).toEqual({ path, status: 200 })
+			}
+			expect((await suite.t.request('PATCH', `/api/guilds/${id}?_=1`, { body: { prefix: '?' } })).status).toBe(200)
+		})
+
 		test('a body over the limit is 413', async () => {
 			if (skip()) return
 			const res = await suite.t.request('POST', '/api/guilds', {

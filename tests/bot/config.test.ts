@@ -66,6 +66,22 @@ describe('loadBotConfig', () => {
 	}
 })
 
+test('every bad variable is reported at once, one line each', () => {
+	let error: unknown
+	try {
+		loadBotConfig({ DISCORD_TOKEN: '', API_URL: 'ftp://x', LOG_LEVEL: 'loud', BOT_METRICS_PORT: 'nine' }, false)
+	} catch (e) {
+		error = e
+	}
+	expect(error).toBeInstanceOf(ConfigError)
+	expect((error as ConfigError).message.split('\n')).toEqual([
+		'DISCORD_TOKEN: expected the bot token (required, not set)',
+		'API_URL: expected an http:// or https:// URL',
+		'BOT_METRICS_PORT: expected an integer port from 0 to 65535',
+		'LOG_LEVEL: expected one of debug, info, warning, error, critical',
+	])
+})
+
 describe('bun run bot with a bad environment', () => {
 	test('missing DISCORD_TOKEN: one line naming it on stdout, exit 1', async () => {
 		const bot = spawnLogged(['bun', 'run', 'bot'], { LOG_FORMAT: 'json' })

@@ -1,8 +1,10 @@
 /**
- * compose.yaml: `docker-compose config` accepts it (with a .env made from .env.example,
- * in a scratch project directory so the repository is left untouched), the services are
- * wired to each other and to the files under monitoring/, and the API healthcheck
- * command really tells a ready API from an unready or absent one.
+ * compose.yaml: `docker-compose config` accepts it with no .env at all, with .env.example
+ * copied to .env, and with a .env of custom values (each in a scratch project directory, so
+ * the repository and any real .env are left untouched); each service receives only its own
+ * variables; host ports bind 127.0.0.1; the services are wired to each other and to the
+ * files under monitoring/; and the API healthcheck command really tells a ready API from an
+ * unready or absent one.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
@@ -31,38 +33,135 @@ const composeText = await Bun.file(repoPath('compose.yaml')).text()
 const compose = Bun.YAML.parse(composeText) as ComposeFile
 const services = compose.services
 
-const project = tempDir('compose')
-let resolved: Record<string, ResolvedService> = {}
-let configQuiet = { code: -1, output: '' }
+/** Every variable compose.yaml interpolates, unset so the shell running the tests cannot leak in. */
+const INTERPOLATED = [...composeText.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!)
+
+const CUSTOM_ENV = [
+	'DISCORD_TOKEN=discord-secret',
+	'API_TOKEN=api-secret',
+	'POSTGRES_PASSWORD=pg-secret',
+	'GF_SECURITY_ADMIN_PASSWORD=grafana-secret',
+	'METRICS_TOKEN=metrics-secret',
+	'LOG_LEVEL=debug',
+].join('\n')
+
+interface Resolved {
+	quiet: { code: number; output: string }
+	services: Record<string, ResolvedService>
+}
+
+const projects: { remove(): void }[] = []
+const resolved: Record<'none' | 'example' | 'custom', Resolved> = {
+	none: { quiet: { code: -1, output: '' }, services: {} },
+	example: { quiet: { code: -1, output: '' }, services: {} },
+	custom: { quiet: { code: -1, output: '' }, services: {} },
+}
+
+async function resolve(dotenv: string | undefined): Promise<Resolved> {
+	const project = tempDir('compose')
+	projects.push(project)
+	await Bun.write(join(project.path, 'compose.yaml'), composeText)
+	if (dotenv !== undefined) await Bun.write(join(project.path, '.env'), dotenv)
+	const env: Record<string, string | undefined> = { ...process.env, COMPOSE_PROJECT_NAME: 'byte' }
+	for (const key of INTERPOLATED) delete env[key]
+	const docker = path['docker-compose']
+	const quiet = await run([docker, '-f', 'compose.yaml', 'config', '-q'], { cwd: project.path, env })
+	const full = await run([docker, '-f', 'compose.yaml', 'config'], { cwd: project.path, env })
+	const parsed =
+		full.code === 0 ? (Bun.YAML.parse(full.stdout) as { services: Record<string, ResolvedService> }) : undefined
+	return { quiet: { code: quiet.code, output: quiet.output }, services: parsed?.services ?? {} }
+}
 
 beforeAll(async () => {
 	if (!path['docker-compose']) return
-	// env_file: .env must exist for `config`; the real one is git-ignored and may hold secrets,
-	// so the check runs in a scratch project directory holding a copy of .env.example.
-	await Bun.write(join(project.path, 'compose.yaml'), composeText)
-	await Bun.write(join(project.path, '.env'), Bun.file(repoPath('.env.example')))
-	const env: Record<string, string | undefined> = { ...process.env, COMPOSE_PROJECT_NAME: 'byte' }
-	for (const key of ['LOG_LEVEL', 'METRICS_TOKEN', 'GF_SECURITY_ADMIN_PASSWORD', 'BYTE_LOG_SEARCH_URL']) delete env[key]
-	configQuiet = await run([path['docker-compose'], '-f', 'compose.yaml', 'config', '-q'], { cwd: project.path, env })
-	const full = await run([path['docker-compose'], '-f', 'compose.yaml', 'config'], { cwd: project.path, env })
-	if (full.code === 0)
-		resolved = (Bun.YAML.parse(full.stdout) as { services: Record<string, ResolvedService> }).services
+	resolved.none = await resolve(undefined)
+	resolved.example = await resolve(await Bun.file(repoPath('.env.example')).text())
+	resolved.custom = await resolve(CUSTOM_ENV)
 }, SLOW)
-afterAll(() => project.remove())
+afterAll(() => {
+	for (const project of projects) project.remove()
+})
+
+// What each service may be handed; anything else (Grafana's password in the bot, …) fails.
+const ALLOWED: Record<string, string[]> = {
+	postgres: ['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB'],
+	api: ['DATABASE_URL', 'HOST', 'PORT', 'LOG_FORMAT', 'LOG_LEVEL', 'METRICS_TOKEN', 'API_TOKEN'],
+	bot: [
+		'DISCORD_TOKEN',
+		'DISCORD_DEV_GUILD_ID',
+		'DISCORD_API_URL',
+		'API_URL',
+		'API_TOKEN',
+		'LOG_LEVEL',
+		'METRICS_TOKEN',
+		'BOT_METRICS_PORT',
+		'BOT_METRICS_HOST',
+		'LOG_FORMAT',
+	],
+	prometheus: [],
+	grafana: [
+		'GF_SECURITY_ADMIN_USER',
+		'GF_SECURITY_ADMIN_PASSWORD',
+		'GF_AUTH_ANONYMOUS_ENABLED',
+		'GF_AUTH_ANONYMOUS_ORG_ROLE',
+		'GF_USERS_ALLOW_SIGN_UP',
+		'GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH',
+		'BYTE_LOG_SEARCH_URL',
+	],
+}
 
 describe('docker-compose config', () => {
-	withCompose.test('accepts compose.yaml', () => {
-		expect(configQuiet.output).toBe('')
-		expect(configQuiet.code).toBe(0)
+	withCompose.test('accepts compose.yaml with no .env, with .env.example as .env, and with custom values', () => {
+		for (const [setup, { quiet }] of Object.entries(resolved))
+			expect({ setup, ...quiet }).toEqual({ setup, code: 0, output: '' })
+		for (const { services } of Object.values(resolved))
+			expect(Object.keys(services).sort()).toEqual(['api', 'bot', 'grafana', 'postgres', 'prometheus'])
 	})
 
-	withCompose.test('resolves the five services with .env.example feeding the bot', () => {
-		expect(Object.keys(resolved).sort()).toEqual(['api', 'bot', 'grafana', 'postgres', 'prometheus'])
-		// env_file content lands in the bot's environment: .env.example lists DISCORD_TOKEN.
-		expect(resolved.bot?.environment).toHaveProperty('DISCORD_TOKEN')
-		expect(resolved.api?.environment?.METRICS_TOKEN).toBe('')
-		expect(resolved.api?.environment?.LOG_LEVEL).toBe('info')
-		expect(resolved.grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD).toBe('admin')
+	withCompose.test('with no .env: safe local defaults, one API token shared by the API and the bot', () => {
+		const { services } = resolved.none
+		expect(services.api?.environment).toMatchObject({
+			DATABASE_URL: 'postgres://byte:byte@postgres:5432/byte',
+			LOG_LEVEL: 'info',
+			METRICS_TOKEN: '',
+		})
+		expect(services.api?.environment?.API_TOKEN).toBeTruthy()
+		expect(services.bot?.environment?.API_TOKEN).toBe(services.api?.environment?.API_TOKEN)
+		expect(services.postgres?.environment?.POSTGRES_PASSWORD).toBe('byte')
+		expect(services.grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD).toBe('admin')
+		expect(services.bot?.environment?.DISCORD_TOKEN).toBe('')
+	})
+
+	withCompose.test('values from .env reach only the services that use them', () => {
+		const { services } = resolved.custom
+		expect(services.postgres?.environment?.POSTGRES_PASSWORD).toBe('pg-secret')
+		expect(services.api?.environment?.DATABASE_URL).toBe('postgres://byte:pg-secret@postgres:5432/byte')
+		expect(services.api?.environment).toMatchObject({ API_TOKEN: 'api-secret', LOG_LEVEL: 'debug' })
+		expect(services.bot?.environment).toMatchObject({
+			DISCORD_TOKEN: 'discord-secret',
+			API_TOKEN: 'api-secret',
+			METRICS_TOKEN: 'metrics-secret',
+		})
+		expect(services.grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD).toBe('grafana-secret')
+		for (const [name, service] of Object.entries(services)) {
+			const keys = Object.keys(service.environment ?? {})
+			expect({ name, extra: keys.filter((key) => !ALLOWED[name]!.includes(key)) }).toEqual({ name, extra: [] })
+			const values = JSON.stringify(service.environment ?? {})
+			if (name !== 'grafana') expect({ name, leaks: values.includes('grafana-secret') }).toEqual({ name, leaks: false })
+			if (name !== 'bot') expect({ name, leaks: values.includes('discord-secret') }).toEqual({ name, leaks: false })
+		}
+	})
+
+	withCompose.test('every host port binds 127.0.0.1 unless PUBLISH_ADDRESS says otherwise', () => {
+		const published = Object.entries(resolved.example.services).flatMap(([name, service]) =>
+			(service.ports ?? []).map((port) => `${name} ${port}`),
+		)
+		expect(published.sort()).toEqual([
+			'api 127.0.0.1:8000:8000/tcp',
+			'grafana 127.0.0.1:3000:3000/tcp',
+			'postgres 127.0.0.1:5433:5432/tcp',
+			'prometheus 127.0.0.1:9090:9090/tcp',
+		])
 	})
 })
 
@@ -77,13 +176,14 @@ describe('compose.yaml wiring', () => {
 		expect(`postgres://${env.POSTGRES_USER}:${env.POSTGRES_PASSWORD}@postgres:5432/${env.POSTGRES_DB}`).toBe(
 			services.api?.environment?.DATABASE_URL ?? '',
 		)
+		expect(env.POSTGRES_PASSWORD).toBe('${POSTGRES_PASSWORD:-byte}')
 	})
 
 	test('api: built from the Dockerfile, PostgreSQL URL, all interfaces, waits for a healthy database', () => {
 		const api = services.api!
 		expect(api.build).toBe('.')
 		expect(api.environment).toMatchObject({
-			DATABASE_URL: 'postgres://byte:byte@postgres:5432/byte',
+			DATABASE_URL: 'postgres://byte:${POSTGRES_PASSWORD:-byte}@postgres:5432/byte',
 			HOST: '0.0.0.0',
 			PORT: '8000',
 		})
@@ -92,19 +192,21 @@ describe('compose.yaml wiring', () => {
 		expect(api.healthcheck?.test[3]).toContain('http://127.0.0.1:8000/health/ready')
 	})
 
-	test('bot: same image, `bun run bot`, .env, API and metrics port matching prometheus.yml', async () => {
+	test('bot: same image, `bun run bot`, no env_file (only its own variables), API and metrics port matching prometheus.yml', async () => {
 		const bot = services.bot!
 		expect(bot.build).toBe(services.api?.build)
 		expect(bot.command).toEqual(['bun', 'run', 'bot'])
-		expect(bot.env_file).toBe('.env')
+		for (const service of Object.values(services)) expect(service.env_file).toBeUndefined()
 		expect(bot.environment).toMatchObject({ API_URL: 'http://api:8000', BOT_METRICS_PORT: '9100' })
 		expect(bot.depends_on).toEqual({ api: { condition: 'service_healthy' } })
 		expect(await Bun.file(repoPath('.gitignore')).text()).toMatch(/^\.env$/m)
 		expect(await Bun.file(repoPath('.env.example')).text()).toMatch(/^DISCORD_TOKEN=/m)
 	})
 
-	test('prometheus: exemplar storage on, config from monitoring/prometheus', () => {
+	test('prometheus: exemplar storage on, config from monitoring/prometheus, no lifecycle API', () => {
 		const prometheus = services.prometheus!
+		// /-/reload and /-/quit would let anyone who reaches the port stop it.
+		expect(prometheus.command?.join(' ')).not.toContain('enable-lifecycle')
 		expect(prometheus.image).toMatch(/^prom\/prometheus:v\d/)
 		expect(prometheus.command).toContain('--enable-feature=exemplar-storage')
 		expect(prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml')
@@ -136,7 +238,7 @@ describe('compose.yaml wiring', () => {
 		const prometheusSource = datasources.datasources[0]!
 		expect(prometheusSource.uid).toBe('prometheus')
 		expect(prometheusSource.url).toBe('http://prometheus:9090')
-		expect(services.prometheus?.ports).toContain('9090:9090')
+		expect(services.prometheus?.ports).toContain('${PUBLISH_ADDRESS:-127.0.0.1}:9090:9090')
 		expect(prometheusSource.jsonData.exemplarTraceIdDestinations.map((d) => d.name)).toEqual(['correlation_id'])
 	})
 
@@ -152,6 +254,22 @@ describe('compose.yaml wiring', () => {
 		expect(paths.size).toBeGreaterThan(3)
 		for (const p of paths) expect({ path: p, exists: existsSync(repoPath(p)) }).toEqual({ path: p, exists: true })
 		expect(existsSync(repoPath('Dockerfile'))).toBe(true)
+	})
+})
+
+describe('.env.example', () => {
+	test('every file and README section it points to exists, and every variable it lists is one compose.yaml reads', async () => {
+		const text = await Bun.file(repoPath('.env.example')).text()
+		const readme = await Bun.file(repoPath('README.md')).text()
+		const files = [...text.matchAll(/(?:^|[\s(])((?:[\w.-]+\/)*[\w.-]+\.(?:md|ya?ml|json|ts))\b/gm)].map((m) => m[1]!)
+		expect(files).toContain('README.md')
+		for (const file of files) expect({ file, exists: existsSync(repoPath(file)) }).toEqual({ file, exists: true })
+		for (const [, section] of text.matchAll(/"([^"]+)" in README\.md/g))
+			expect({ section, found: readme.includes(`## ${section}`) }).toEqual({ section, found: true })
+		const listed = [...text.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!)
+		expect(listed.length).toBeGreaterThan(8)
+		for (const variable of listed)
+			expect({ variable, read: INTERPOLATED.includes(variable) }).toEqual({ variable, read: true })
 	})
 })
 

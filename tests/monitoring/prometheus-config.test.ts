@@ -118,6 +118,30 @@ describe('alerts.test.yml', () => {
 		}
 	})
 
+	test(
+		'ByteDatabaseErrors counts outage kinds only, over statements from the same driver hook; counting every failure would fire on a burst of duplicate creates',
+		async () => {
+			const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === 'ByteDatabaseErrors')!
+			expect(rule.expr).toContain('db_errors_total{kind=~"unavailable|timeout"}')
+			expect(rule.expr).toContain('db_query_duration_seconds_count')
+			const dir = join(scratch.path, 'all-db-errors')
+			const counted: RuleFile = {
+				groups: rules.groups.map((group) => ({
+					...group,
+					rules: group.rules.map((r) =>
+						r.alert === 'ByteDatabaseErrors' ? { ...r, expr: r.expr.replace('{kind=~"unavailable|timeout"}', '') } : r,
+					),
+				})),
+			}
+			await Bun.write(join(dir, 'alerts.yml'), JSON.stringify(counted))
+			await Bun.write(join(dir, 'alerts.test.yml'), Bun.file(RULE_TESTS))
+			const result = await run([path.promtool, 'test', 'rules', join(dir, 'alerts.test.yml')])
+			expect(result.code).not.toBe(0)
+			expect(result.output).toContain('database errors stay quiet for a burst of duplicate creates')
+		},
+		SLOW,
+	)
+
 	// The unit tests must notice a broken alert: with every expression replaced by one that
 	// never fires, or one that always fires, promtool must fail on every alert.
 	for (const [mutation, expr] of [

@@ -75,4 +75,28 @@ describe('API process', () => {
 			expect(stderr).toBe('')
 		}
 	})
+
+	test('several bad variables: one line each, then exit 1', async () => {
+		const { stdout, stderr, code } = await runApiOnce({ PORT: 'abc', LOG_LEVEL: 'loud' })
+		expect(code).toBe(1)
+		expect(stdout.trim().split('\n')).toEqual([
+			'PORT: expected an integer port from 0 to 65535',
+			'LOG_LEVEL: expected one of debug, info, warning, error, critical',
+		])
+		expect(stderr).toBe('')
+	})
+
+	test('HOST off loopback without API_TOKEN: a warning at start-up; with a token none', async () => {
+		const open = await startApi({ DATABASE_URL: 'memory://', HOST: '0.0.0.0' })
+		started.push(open)
+		const warning = await open.waitForLine((l) => l.level === 'warning' && l.logger === 'api.main')
+		expect(warning.event).toContain('API_TOKEN is not set')
+		expect(warning.host).toBe('0.0.0.0')
+		await open.stop()
+		const closed = await startApi({ DATABASE_URL: 'memory://', HOST: '0.0.0.0', API_TOKEN: 'secret-token' })
+		started.push(closed)
+		await closed.waitForLine((l) => l.event === 'API listening')
+		expect(closed.logs().filter((l) => l.level === 'warning')).toEqual([])
+		expect(closed.logs().find((l) => l.event === 'API listening')?.api_protected).toBe(true)
+	})
 })

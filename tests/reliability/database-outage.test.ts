@@ -191,6 +191,54 @@ describe.skipIf(!enabled)('database outage (own PostgreSQL server)', () => {
 		expect(after.at(-1)).toBe(200)
 	}, 30_000)
 
+	test('a database that refuses new sessions (ALLOW_CONNECTIONS false, SQLSTATE 55000) is a 503, counted as unavailable', async () => {
+		const { api, name } = await freshApi()
+		expect((await call(api, 'POST', '/api/guilds', { body: guild('5001', 'Closed for sessions') })).status).toBe(201)
+		await pg.admin().unsafe(`alter database ${name} allow_connections false`)
+		try {
+			// Existing sessions survive the ALTER; end them so the pool has to open new ones.
+			await pg.admin()`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name}`
+			await eventually(
+				async () => (await pg.admin()`select 1 from pg_stat_activity where datname = ${name}`).length === 0,
+				5000,
+				'the terminated sessions to be gone',
+			)
+			// The first request may still meet a pooled socket the API has not seen close yet.
+			expect((await call(api, 'GET', '/api/guilds/5001')).status).toBe(503)
+			for (const [i, [method, path, body]] of (
+				[
+					['GET', '/api/guilds/5001'],
+					['POST', '/api/guilds', guild('5002', 'Refused')],
+					['PUT', '/api/guilds/5001/allowed-users', [{ userId: '42' }]],
+				] as [string, string, unknown?][]
+			).entries()) {
+				const id = `refused-${i}`
+				const res = await call(api, method, path, { body, headers: { 'X-Correlation-ID': id } })
+				expect({ method, path, status: res.status, code: res.json.error.code }).toEqual({
+					method,
+					path,
+					status: 503,
+					code: 'DATABASE_UNAVAILABLE',
+				})
+			}
+			for (let i = 0; i < 3; i++) {
+				const line = await api.waitForLine((l) => l.correlation_id === `refused-${i}` && l.event === 'Request failed')
+				expect({ i, codes: causeCodes(line.error) }).toEqual({ i, codes: expect.arrayContaining(['55000']) })
+			}
+			const scrape = await call(api, 'GET', '/metrics')
+			// Every failed attempt at a session counts, the PUT's transaction included (as its BEGIN).
+			expect(sampleSum(scrape.text, 'db_errors_total', { kind: 'unavailable' })).toBeGreaterThanOrEqual(4)
+			expect(
+				sampleSum(scrape.text, 'db_errors_total', { operation: 'OTHER', kind: 'unavailable' }),
+			).toBeGreaterThanOrEqual(1)
+			expect(sampleSum(scrape.text, 'http_requests_total', { status: '500' })).toBe(0)
+		} finally {
+			await pg.admin().unsafe(`alter database ${name} allow_connections true`)
+		}
+		expect((await call(api, 'GET', '/api/guilds/5001')).status).toBe(200)
+		expect((await call(api, 'GET', '/api/guilds/5002')).status).toBe(404)
+	}, 30_000)
+
 	test('a hung server (SIGSTOP) still yields 503 within DATABASE_OPERATION_TIMEOUT_MS, and resumes on SIGCONT', async () => {
 		const { api } = await freshApi({ DATABASE_OPERATION_TIMEOUT_MS: '1500', DATABASE_CONNECT_TIMEOUT_MS: '1000' })
 		expect((await call(api, 'POST', '/api/guilds', { body: guild('3001', 'Frozen') })).status).toBe(201)

@@ -15,7 +15,23 @@ export const Snowflake = t.String({
 	examples: ['1234567890123456789'],
 })
 const NullableSnowflake = t.Union([Snowflake, t.Null()])
-const Name = (max: number) => t.String({ minLength: 1, maxLength: max })
+
+/**
+ * Free text counted as Discord counts it: 1 to `max` Unicode code points (an emoji, a CJK
+ * character or a combining mark is one each; JavaScript's `length` would count UTF-16
+ * units and take 60 emoji for 120), never only whitespace, and well-formed (a lone
+ * surrogate, which JSON's `\ud800` can carry, cannot be stored as UTF-8). As a pattern,
+ * so validation and the OpenAPI document say the same thing: without the `u` flag each
+ * alternative is one code point, a surrogate pair or any other UTF-16 unit.
+ */
+export const textPattern = (max: number) =>
+	`^(?!\\s*$)(?:[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]|[^\\uD800-\\uDFFF]){1,${max}}$`
+const Name = (max: number, examples?: string[]) =>
+	t.String({
+		pattern: textPattern(max),
+		description: `1–${max} Unicode code points (emoji and every script welcome), not only whitespace`,
+		...(examples ? { examples } : {}),
+	})
 const NullableName = (max: number) => t.Union([Name(max), t.Null()])
 const Days = t.Union([t.Integer({ minimum: 1, maximum: 365 }), t.Null()])
 
@@ -29,8 +45,11 @@ export function parseSnowflake(value: string): bigint | null {
 export const GuildIdParams = t.Object({ guildId: Snowflake })
 
 const guildSettings = {
-	guildName: Name(100),
-	prefix: t.String({ minLength: 1, maxLength: 5, description: "Command prefix; '!' when not given at creation" }),
+	guildName: Name(100, ['Litestar 🚀']),
+	prefix: t.String({
+		pattern: textPattern(5),
+		description: "Command prefix: 1–5 code points, not only whitespace; '!' when not given at creation",
+	}),
 	helpChannelId: NullableSnowflake,
 	showcaseChannelId: NullableSnowflake,
 	syncLabel: NullableName(100),
@@ -46,7 +65,7 @@ export const Guild = t.Object(
 		createdAt: t.String({ format: 'date-time' }),
 		updatedAt: t.String({ format: 'date-time' }),
 	},
-	{ $id: '#/components/schemas/Guild', title: 'Guild' },
+	{ title: 'Guild' },
 )
 
 export const GuildCreate = t.Object(
@@ -73,10 +92,23 @@ export const GuildList = t.Object({
 	offset: t.Integer(),
 })
 
-export const GuildListQuery = t.Object({
-	limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 50 })),
-	offset: t.Optional(t.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 })),
-})
+/** A plain decimal integer in a query string: no sign, hex, exponent or blanks (`Number()` takes all four). */
+export const DECIMAL_PATTERN = '^[0-9]{1,10}$'
+export const LIMIT = { min: 1, max: 100, fallback: 50 } as const
+export const OFFSET = { min: 0, max: 1_000_000_000, fallback: 0 } as const
+
+// Other query parameters (a cache-buster such as `?_=1`) are ignored, as on every route.
+export const GuildListQuery = t.Object(
+	{
+		limit: t.Optional(
+			t.String({ pattern: DECIMAL_PATTERN, description: 'Page size, 1–100 (default 50)', examples: ['50'] }),
+		),
+		offset: t.Optional(
+			t.String({ pattern: DECIMAL_PATTERN, description: 'Guilds to skip, 0–1000000000 (default 0)', examples: ['0'] }),
+		),
+	},
+	{ additionalProperties: true },
+)
 
 export const GithubConfig = t.Object(
 	{

@@ -15,6 +15,20 @@ export type GuildPatch = Partial<Omit<NewGuildRow, 'guildId' | 'createdAt'>>
 type GithubValues = Omit<typeof githubConfigs.$inferInsert, 'guildId' | 'createdAt' | 'updatedAt'>
 type ForumValues = Omit<typeof forumConfigs.$inferInsert, 'guildId' | 'createdAt' | 'updatedAt'>
 
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+
+/**
+ * Locks the guild's row until the transaction ends; false when there is none. A set
+ * replace is DELETE then INSERT: at READ COMMITTED two concurrent replaces both see the
+ * old rows gone and both insert, and the second hits the primary key. Taking the guild
+ * row `FOR UPDATE` first makes replaces of one guild wait for each other (the second then
+ * sees the first's rows and deletes them), so identical parallel PUTs all succeed.
+ */
+async function lockGuild(tx: Tx, guildId: bigint): Promise<boolean> {
+	const rows = await tx.select({ id: guilds.guildId }).from(guilds).where(eq(guilds.guildId, guildId)).for('update')
+	return rows.length > 0
+}
+
 export function createGuildRepository(db: Db) {
 	const exists = async (guildId: bigint) =>
 		(await db.select({ id: guilds.guildId }).from(guilds).where(eq(guilds.guildId, guildId))).length > 0
@@ -92,13 +106,14 @@ export function createGuildRepository(db: Db) {
 			return rows.map((r) => r.tagName)
 		},
 
-		/** Replaces the whole tag set atomically. */
-		async replaceTags(guildId: bigint, tagNames: string[]): Promise<void> {
-			await db.transaction(async (tx) => {
+		/** Replaces the whole tag set atomically; false when the guild does not exist. */
+		replaceTags: (guildId: bigint, tagNames: string[]): Promise<boolean> =>
+			db.transaction(async (tx) => {
+				if (!(await lockGuild(tx, guildId))) return false
 				await tx.delete(soTagsConfigs).where(eq(soTagsConfigs.guildId, guildId))
 				if (tagNames.length) await tx.insert(soTagsConfigs).values(tagNames.map((tagName) => ({ guildId, tagName })))
-			})
-		},
+				return true
+			}),
 
 		async listAllowedUsers(guildId: bigint): Promise<bigint[]> {
 			const rows = await db
@@ -109,12 +124,14 @@ export function createGuildRepository(db: Db) {
 			return rows.map((r) => r.userId)
 		},
 
-		async replaceAllowedUsers(guildId: bigint, userIds: bigint[]): Promise<void> {
-			await db.transaction(async (tx) => {
+		/** Replaces the whole allowed-user set atomically; false when the guild does not exist. */
+		replaceAllowedUsers: (guildId: bigint, userIds: bigint[]): Promise<boolean> =>
+			db.transaction(async (tx) => {
+				if (!(await lockGuild(tx, guildId))) return false
 				await tx.delete(allowedUsersConfigs).where(eq(allowedUsersConfigs.guildId, guildId))
 				if (userIds.length) await tx.insert(allowedUsersConfigs).values(userIds.map((userId) => ({ guildId, userId })))
-			})
-		},
+				return true
+			}),
 	}
 }
 

@@ -85,7 +85,12 @@ const optionalSnowflake = (value: string | null | undefined, field: string) =>
 	value === undefined ? undefined : value === null ? null : snowflake(value, field)
 
 export function createGuildService({ repository, logger, recordOperation, timeoutMs }: GuildServiceDeps) {
-	/** Runs one operation, counts its outcome and maps database failures to HTTP errors. */
+	/**
+	 * Runs one operation, counts its outcome and maps database failures to HTTP errors. Any
+	 * failure to get, keep or hear from a database session is a 503, whatever the SQLSTATE.
+	 * A unique violation is a duplicate guild only for a create; replaces lock the guild row
+	 * and never collide, so anywhere else it is reported as what it is.
+	 */
 	async function operation<T>(op: GuildOperation, guildId: bigint, run: () => Promise<T>): Promise<T> {
 		try {
 			const result = await withDeadline(run(), timeoutMs)
@@ -96,12 +101,15 @@ export function createGuildService({ repository, logger, recordOperation, timeou
 			if (error instanceof AppError) throw error
 			switch (classifyDatabaseError(error)) {
 				case 'unique_violation':
-					throw conflict(`Guild ${guildId} already exists`)
+					throw op === 'create'
+						? conflict(`Guild ${guildId} already exists`)
+						: conflict(`Guild ${guildId}: the change collided with a concurrent change; retry it`)
 				case 'invalid_input':
 					throw invalid('body: text cannot contain NUL characters')
 				case 'foreign_key_violation':
 					throw notFound(`Guild ${guildId} not found`)
 				case 'unavailable':
+				case 'timeout':
 					throw databaseUnavailable(error)
 				default:
 					throw error
@@ -215,8 +223,7 @@ export function createGuildService({ repository, logger, recordOperation, timeou
 			const names = [...new Set(input.map((t) => t.tagName))].sort()
 			if (names.length !== input.length) throw invalid('body: tagName values must be unique')
 			return operation('update', guildId, async (): Promise<SoTagDto[]> => {
-				await requireGuild(guildId)
-				await repository.replaceTags(guildId, names)
+				if (!(await repository.replaceTags(guildId, names))) throw missing(guildId)
 				logger
 					.withMetadata({ guild_id: guildId.toString(), tag_count: names.length })
 					.info('Stack Overflow tags replaced')
@@ -235,8 +242,7 @@ export function createGuildService({ repository, logger, recordOperation, timeou
 			const unique = [...new Set(ids)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 			if (unique.length !== ids.length) throw invalid('body: userId values must be unique')
 			return operation('update', guildId, async (): Promise<AllowedUserDto[]> => {
-				await requireGuild(guildId)
-				await repository.replaceAllowedUsers(guildId, unique)
+				if (!(await repository.replaceAllowedUsers(guildId, unique))) throw missing(guildId)
 				logger.withMetadata({ guild_id: guildId.toString(), user_count: unique.length }).info('Allowed users replaced')
 				return unique.map((id) => ({ userId: id.toString() }))
 			})
