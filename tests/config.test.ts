@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { ConfigError, describeDatabase, isLoopbackHost, loadApiConfig, parseDatabaseUrl } from '../src/config'
 
 describe('configuration', () => {
-	test('defaults match DESIGN.md', () => {
+	test('defaults match README "Environment"', () => {
 		const config = loadApiConfig({}, false)
 		expect(config).toMatchObject({
 			host: '127.0.0.1',

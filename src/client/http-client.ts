@@ -49,7 +49,7 @@ export interface HttpClientOptions {
 	/**
 	 * Budget for one call including every retry and wait (default 90 000). The client gives
 	 * up when the next attempt could not start within it, so with the default 10 s backoff cap
-	 * it keeps trying for at least 80 s: long enough to ride out an API restart (DESIGN.md).
+	 * it keeps trying for at least 80 s: long enough to ride out an API restart (README "Riding out API restarts").
 	 */
 	totalTimeoutMs?: number
 	/** First backoff ceiling (default 250); doubles per retry up to `maxDelayMs`. */

@@ -1,5 +1,5 @@
 /**
- * Correlation IDs (DESIGN.md): an inbound X-Correlation-ID is kept when it is 1–128
+ * Correlation IDs (README "Correlation IDs"): an inbound X-Correlation-ID is kept when it is 1–128
  * characters of [A-Za-z0-9._:-]; anything else is replaced by a fresh UUID v4 so a
  * hostile value never reaches a log line or a response header.
  */

@@ -8,6 +8,7 @@ interface ValidationIssue {
 	path?: string
 	message?: string
 	value?: unknown
+	schema?: { error?: unknown }
 }
 
 /** Names the first offending field: `body.guildId: Expected string to match …`. */
@@ -23,7 +24,10 @@ export function describeValidation(error: unknown): string {
 	const where = e.type ?? 'request'
 	if (!first) return `${where}: invalid`
 	const field = first.path ? `${where}${first.path.replace(/\//g, '.')}` : where
-	const reason = first.value === undefined && first.path ? 'is required' : (first.message ?? 'is invalid')
+	// A schema's own `error` text (Elysia's custom validation message) reads better than
+	// TypeBox's, which quotes the pattern.
+	const custom = typeof first.schema?.error === 'string' ? first.schema.error : undefined
+	const reason = first.value === undefined && first.path ? 'is required' : (custom ?? first.message ?? 'is invalid')
 	return `${field}: ${reason}`
 }
 

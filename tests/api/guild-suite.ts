@@ -3,22 +3,20 @@
  * `app.handle(new Request(...))`: every route, status and error body.
  */
 import { describe, expect, test } from 'bun:test'
-import { type BackendSetup, testAppOn } from '../helpers/app'
+import { type Backend, testAppOn } from '../helpers/app'
 
 const BIG = '1234567890123456789' // > 2^53: must round-trip exactly
 const MAX = '9223372036854775807' // 2^63 - 1
 
-export function defineGuildSuite(backend: string, setup: BackendSetup) {
-	describe(`guild API on ${backend}`, () => {
-		const suite = testAppOn(setup)
-		const skip = () => suite.skipped
+export function defineGuildSuite(backend: Backend) {
+	describe.skipIf(!backend.available)(`guild API on ${backend.name}`, () => {
+		const suite = testAppOn(backend)
 
 		let n = 100n
 		const freshId = () => String(++n * 1_000_000_007n)
 		const create = (body: Record<string, unknown>) => suite.t.request('POST', '/api/guilds', { body })
 
 		test('creates a guild with defaults and returns 201 with Location', async () => {
-			if (skip()) return
 			const res = await create({ guildId: BIG, guildName: 'Litestar' })
 			expect(res.status).toBe(201)
 			expect(res.headers.get('location')).toBe(`/api/guilds/${BIG}`)
@@ -37,7 +35,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('a 19-digit snowflake round-trips exactly', async () => {
-			if (skip()) return
 			const res = await suite.t.request('GET', `/api/guilds/${BIG}`)
 			expect(res.status).toBe(200)
 			expect(res.json.guildId).toBe(BIG)
@@ -48,7 +45,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('duplicate create is 409 with the error body', async () => {
-			if (skip()) return
 			const res = await create({ guildId: BIG, guildName: 'again' })
 			expect(res.status).toBe(409)
 			expect(res.json.error.code).toBe('CONFLICT')
@@ -56,7 +52,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('lists with limit, offset and total', async () => {
-			if (skip()) return
 			for (let i = 0; i < 3; i++) await create({ guildId: freshId(), guildName: `g${i}` })
 			const all = await suite.t.request('GET', '/api/guilds?limit=100')
 			expect(all.status).toBe(200)
@@ -70,7 +65,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('patches some fields and bumps updatedAt', async () => {
-			if (skip()) return
 			const id = freshId()
 			const created = (await create({ guildId: id, guildName: 'before' })).json
 			await Bun.sleep(5)
@@ -86,7 +80,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('settings sub-resources are readable (defaults) and replaceable', async () => {
-			if (skip()) return
 			const id = freshId()
 			await create({ guildId: id, guildName: 'settings' })
 			const base = `/api/guilds/${id}`
@@ -145,7 +138,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('deleting a guild deletes its settings; delete is 204 then 404', async () => {
-			if (skip()) return
 			const id = freshId()
 			await create({ guildId: id, guildName: 'doomed' })
 			await suite.t.request('PUT', `/api/guilds/${id}/sotags`, { body: [{ tagName: 'bun' }] })
@@ -164,7 +156,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('bad input gets its status and a JSON error naming the field', async () => {
-			if (skip()) return
 			const malformed = await suite.t.request('POST', '/api/guilds', { body: '{"guildId": ' })
 			expect(malformed.status).toBe(400)
 			expect(malformed.json.error.code).toBe('MALFORMED_BODY')
@@ -210,7 +201,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('20 parallel identical PUTs of each settings sub-resource all answer 200 and leave exactly the body', async () => {
-			if (skip()) return
 			const id = freshId()
 			await create({ guildId: id, guildName: 'parallel' })
 			const bodies: Record<string, unknown> = {
@@ -270,7 +260,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('parallel identical creates: one 201, the rest 409 "already exists"; the duplicates count as constraint errors', async () => {
-			if (skip()) return
 			const id = freshId()
 			const replies = await Promise.all(Array.from({ length: 10 }, () => create({ guildId: id, guildName: 'race' })))
 			const statuses = replies.map((r) => r.status).sort()
@@ -282,7 +271,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('text PostgreSQL cannot store is a 422 and a constraint error, not an outage', async () => {
-			if (skip()) return
 			const before = suite.t.sample('db_errors_total{operation="INSERT",kind="constraint"}')
 			const res = await create({ guildId: freshId(), guildName: 'nul\u0000byte' })
 			expect(res.status).toBe(422)
@@ -291,7 +279,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('names are 1–100 Unicode code points of any script, stored and returned exactly', async () => {
-			if (skip()) return
 			const names = [
 				'🚀'.repeat(100), // 100 code points, 200 UTF-16 units
 				'👩‍💻'.repeat(33), // ZWJ sequences: 3 code points each, 99 in all
@@ -338,12 +325,11 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('too long, empty, whitespace-only and lone-surrogate names are 422 naming the field', async () => {
-			if (skip()) return
 			const bad = ['🚀'.repeat(101), 'x'.repeat(101), '', '   ', '\t\n', '\u3000\u00a0', 'a\ud800b', '\udc00']
 			for (const guildName of bad) {
 				const res = await create({ guildId: freshId(), guildName })
 				expect({ guildName, status: res.status }).toEqual({ guildName, status: 422 })
-				expect(res.json.error.message).toStartWith('body.guildName: ')
+				expect(res.json.error.message).toBe('body.guildName: must be 1–100 Unicode code points, not only whitespace')
 			}
 			// A lone surrogate sent as a JSON escape, as a client would.
 			const raw = await suite.t.request('POST', '/api/guilds', {
@@ -357,7 +343,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('limit and offset are plain decimal integers; errors name query.limit / query.offset', async () => {
-			if (skip()) return
 			for (const [query, field] of [
 				['limit=0', 'query.limit'],
 				['limit=101', 'query.limit'],
@@ -377,6 +362,7 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 				const res = await suite.t.request('GET', `/api/guilds?${query}`)
 				expect({ query, status: res.status }).toEqual({ query, status: 422 })
 				expect({ query, message: res.json.error.message.split(':')[0] }).toEqual({ query, message: field })
+				expect(res.json.error.message).not.toContain('^[0-9]')
 			}
 			const page = await suite.t.request('GET', '/api/guilds?limit=2&offset=1')
 			expect(page.json).toMatchObject({ limit: 2, offset: 1 })
@@ -384,7 +370,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('unknown query parameters are ignored on every route alike', async () => {
-			if (skip()) return
 			const id = freshId()
 			await create({ guildId: id, guildName: 'query' })
 			for (const path of [
@@ -403,7 +388,6 @@ export function defineGuildSuite(backend: string, setup: BackendSetup) {
 		})
 
 		test('a body over the limit is 413', async () => {
-			if (skip()) return
 			const res = await suite.t.request('POST', '/api/guilds', {
 				body: JSON.stringify({ guildId: freshId(), guildName: 'x', pad: 'x'.repeat(1024 * 1024) }),
 			})

@@ -1,3 +1,7 @@
 import { defineGuildSuite } from './guild-suite'
 
-defineGuildSuite('in-memory PGlite', async () => ({ target: { kind: 'pglite-memory' } }))
+defineGuildSuite({
+	name: 'in-memory PGlite',
+	available: true,
+	open: async () => ({ target: { kind: 'pglite-memory' } }),
+})

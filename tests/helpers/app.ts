@@ -107,23 +107,26 @@ export async function createTestApp(options: TestAppOptions = {}) {
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>
 
-/** A database for a suite that runs once per backend; null when it is not available here. */
-export type BackendSetup = () => Promise<{ target: DatabaseTarget; teardown?: () => Promise<void> } | null>
+/** A backend for a suite that runs once per backend (PGlite, PostgreSQL). */
+export interface Backend {
+	name: string
+	/**
+	 * Whether the backend is there. False reports the suite as skipped (a laptop without
+	 * PostgreSQL); under CI=true the check that decides this throws instead.
+	 */
+	available: boolean
+	open(): Promise<{ target: DatabaseTarget; teardown?: () => Promise<void> }>
+}
 
 /**
- * Registers the suite's beforeAll/afterAll: a test app on the backend `setup` provides,
- * closed (and the backend torn down) afterwards. `skipped` is true when `setup` provides
- * none (a laptop without PostgreSQL; in CI the setup fails instead).
+ * Registers the suite's beforeAll/afterAll: a test app on the backend, closed (and the
+ * backend torn down) afterwards. Call it inside `describe.skipIf(!backend.available)`.
  */
-export function testAppOn(setup: BackendSetup, options: TestAppOptions = {}) {
-	const suite: { app?: TestApp; target?: DatabaseTarget; skipped: boolean } = { skipped: false }
+export function testAppOn(backend: Backend, options: TestAppOptions = {}) {
+	const suite: { app?: TestApp; target?: DatabaseTarget } = {}
 	let teardown: (() => Promise<void>) | undefined
 	beforeAll(async () => {
-		const env = await setup()
-		if (!env) {
-			suite.skipped = true
-			return
-		}
+		const env = await backend.open()
 		teardown = env.teardown
 		suite.target = env.target
 		suite.app = await createTestApp({ ...options, target: env.target })
@@ -133,15 +136,11 @@ export function testAppOn(setup: BackendSetup, options: TestAppOptions = {}) {
 		await teardown?.()
 	})
 	return {
-		/** The app; only read it in tests that return early when `skipped`. */
 		get t(): TestApp {
 			return suite.app as TestApp
 		},
 		get target(): DatabaseTarget {
 			return suite.target as DatabaseTarget
-		},
-		get skipped(): boolean {
-			return suite.skipped
 		},
 	}
 }

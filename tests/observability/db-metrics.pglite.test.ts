@@ -1,3 +1,7 @@
 import { defineDbMetricsSuite } from './db-metrics-suite'
 
-defineDbMetricsSuite('in-memory PGlite', async () => ({ target: { kind: 'pglite-memory' } }))
+defineDbMetricsSuite({
+	name: 'in-memory PGlite',
+	available: true,
+	open: async () => ({ target: { kind: 'pglite-memory' } }),
+})

@@ -48,15 +48,18 @@ function bodySchema(body: unknown): unknown {
 }
 
 /**
- * Removes `$id` keys. Elysia marks each named model with `$id: "#/components/schemas/<name>"`;
- * in OpenAPI 3.1 a `$id` sets a new base URI for the references beneath it, so the UI's
- * resolver then fails to find `#/components/...` inside a schema that embeds a model.
+ * Removes `$id` keys and Elysia's custom validation messages. Elysia marks each named model
+ * with `$id: "#/components/schemas/<name>"`; in OpenAPI 3.1 a `$id` sets a new base URI for
+ * the references beneath it, so the UI's resolver then fails to find `#/components/...`
+ * inside a schema that embeds a model. A string `error` is the message a 422 gives for the
+ * schema (not a JSON Schema keyword); an `error` property of an object schema is kept.
  */
 function withoutIds(value: unknown): unknown {
 	if (Array.isArray(value)) return value.map(withoutIds)
 	if (value === null || typeof value !== 'object') return value
 	const copy: Record<string, unknown> = {}
-	for (const [key, child] of Object.entries(value)) if (key !== '$id') copy[key] = withoutIds(child)
+	for (const [key, child] of Object.entries(value))
+		if (key !== '$id' && !(key === 'error' && typeof child === 'string')) copy[key] = withoutIds(child)
 	return copy
 }
 

@@ -26,9 +26,12 @@ const NullableSnowflake = t.Union([Snowflake, t.Null()])
  */
 export const textPattern = (max: number) =>
 	`^(?!\\s*$)(?:[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]|[^\\uD800-\\uDFFF]){1,${max}}$`
+/** What a 422 says of text that does not fit {@link textPattern}. */
+export const textError = (max: number) => `must be 1–${max} Unicode code points, not only whitespace`
 const Name = (max: number, examples?: string[]) =>
 	t.String({
 		pattern: textPattern(max),
+		error: textError(max),
 		description: `1–${max} Unicode code points (emoji and every script welcome), not only whitespace`,
 		...(examples ? { examples } : {}),
 	})
@@ -48,6 +51,7 @@ const guildSettings = {
 	guildName: Name(100, ['Litestar 🚀']),
 	prefix: t.String({
 		pattern: textPattern(5),
+		error: textError(5),
 		description: "Command prefix: 1–5 code points, not only whitespace; '!' when not given at creation",
 	}),
 	helpChannelId: NullableSnowflake,
@@ -94,6 +98,7 @@ export const GuildList = t.Object({
 
 /** A plain decimal integer in a query string: no sign, hex, exponent or blanks (`Number()` takes all four). */
 export const DECIMAL_PATTERN = '^[0-9]{1,10}$'
+const DECIMAL_ERROR = 'must be a plain decimal whole number'
 export const LIMIT = { min: 1, max: 100, fallback: 50 } as const
 export const OFFSET = { min: 0, max: 1_000_000_000, fallback: 0 } as const
 
@@ -101,10 +106,20 @@ export const OFFSET = { min: 0, max: 1_000_000_000, fallback: 0 } as const
 export const GuildListQuery = t.Object(
 	{
 		limit: t.Optional(
-			t.String({ pattern: DECIMAL_PATTERN, description: 'Page size, 1–100 (default 50)', examples: ['50'] }),
+			t.String({
+				pattern: DECIMAL_PATTERN,
+				error: DECIMAL_ERROR,
+				description: 'Page size, 1–100 (default 50)',
+				examples: ['50'],
+			}),
 		),
 		offset: t.Optional(
-			t.String({ pattern: DECIMAL_PATTERN, description: 'Guilds to skip, 0–1000000000 (default 0)', examples: ['0'] }),
+			t.String({
+				pattern: DECIMAL_PATTERN,
+				error: DECIMAL_ERROR,
+				description: 'Guilds to skip, 0–1000000000 (default 0)',
+				examples: ['0'],
+			}),
 		),
 	},
 	{ additionalProperties: true },

@@ -1,4 +1,4 @@
-/** Liveness, readiness and database health (DESIGN.md "HTTP surface"). */
+/** Liveness, readiness and database health (README "HTTP API"). */
 import { Elysia, t } from 'elysia'
 import type { Database } from '../../db/client'
 import { RETRY_AFTER_SECONDS } from '../../server/errors'
