@@ -186,25 +186,9 @@ function localClock(ms: number): string {
 
 // ---------------------------------------------------------------- json
 
-/** The value as it is written: plain JSON, or undefined to leave the field out. */
-function jsonValue(value: unknown): unknown {
-	switch (typeof value) {
-		case 'string':
-		case 'number':
-		case 'boolean':
-			return value
-		case 'bigint':
-			return String(value)
-		case 'object':
-			return value === null ? null : sanitize(value)
-		default:
-			return undefined // undefined, functions, symbols
-	}
-}
-
 function addFields(entry: Record<string, unknown>, data: Record<string, unknown>): void {
 	for (const key in data) {
-		const value = jsonValue(data[key])
+		const value = sanitize(data[key])
 		if (value !== undefined) entry[fieldKey(key).name] = value
 	}
 }
@@ -235,7 +219,7 @@ export const jsonFormat: LineFormat = {
 		entry.event = eventText(messages)
 		if (context !== undefined) addFields(entry, context)
 		if (fields !== undefined) addFields(entry, fields)
-		if (error !== undefined) entry.error = jsonValue(error)
+		if (error !== undefined) entry.error = sanitize(error)
 		return finishJson(entry)
 	},
 	fallback(time, level, name, ids, error) {
