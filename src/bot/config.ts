@@ -1,6 +1,6 @@
 /**
- * The bot's configuration, parsed once at start-up from the environment (DESIGN.md
- * "Environment"). A bad or missing value throws a ConfigError whose one-line message names
+ * The bot's configuration, parsed once at start-up from the environment (README "The bot",
+ * "Configuration"). A bad or missing value throws a ConfigError whose one-line message names
  * the variable; the entrypoint prints it and exits 1.
  */
 import {
@@ -14,6 +14,7 @@ import {
 	parsePositiveInt,
 	parseToken,
 } from '../config'
+import { parseShardPlan, parseSyncConcurrency, type ShardPlan } from './shard-config'
 
 export interface BotConfig {
 	/** `DISCORD_TOKEN` (required). */
@@ -34,6 +35,12 @@ export interface BotConfig {
 	logLevel: LogLevel
 	/** `SHUTDOWN_TIMEOUT_MS`: how long SIGTERM waits for in-flight API calls (default 10 s). */
 	shutdownTimeoutMs: number
+	/** `DISCORD_SHARD_COUNT` / `DISCORD_SHARD_IDS`: the shards this process runs (default: Discord's recommendation, all). */
+	shards: ShardPlan
+	/** `BOT_SYNC_CONCURRENCY`: API calls the start-up reconcile keeps in flight (default 16). */
+	syncConcurrency: number
+	/** The first of `API_TOKEN`'s comma-separated tokens, sent as `Authorization: Bearer` to the API. */
+	apiToken: string | undefined
 }
 
 /** Discord snowflakes: positive 64-bit integers in decimal. */
@@ -67,6 +74,21 @@ function parseHostName(variable: string, value: string | undefined): string {
 	return raw
 }
 
+/**
+ * `API_TOKEN`: one or more comma-separated bearer tokens (the API accepts any of them, so a
+ * token can be rotated without downtime); the bot sends the first.
+ */
+function parseApiToken(value: string | undefined): string | undefined {
+	if (value === undefined || value.trim() === '') return undefined
+	const tokens = value
+		.split(',')
+		.map((token) => token.trim())
+		.filter((token) => token !== '')
+	if (tokens.length === 0) throw new ConfigError('API_TOKEN', 'one or more comma-separated tokens')
+	for (const token of tokens) parseToken('API_TOKEN', token)
+	return tokens[0]
+}
+
 /** Parses the bot's environment; throws ConfigError on the first bad value. */
 export function loadBotConfig(env: Env = process.env, isTty = Boolean(process.stdout.isTTY)): BotConfig {
 	const discordToken = parseToken('DISCORD_TOKEN', env.DISCORD_TOKEN)
@@ -83,5 +105,8 @@ export function loadBotConfig(env: Env = process.env, isTty = Boolean(process.st
 		logFormat: parseLogFormat(env.LOG_FORMAT, isTty),
 		logLevel: parseLogLevel(env.LOG_LEVEL),
 		shutdownTimeoutMs: parsePositiveInt('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000),
+		shards: parseShardPlan(env),
+		syncConcurrency: parseSyncConcurrency(env),
+		apiToken: parseApiToken(env.API_TOKEN),
 	}
 }

@@ -22,6 +22,9 @@ describe('loadBotConfig', () => {
 			logFormat: 'json',
 			logLevel: 'info',
 			shutdownTimeoutMs: 10_000,
+			shards: { mode: 'auto' },
+			syncConcurrency: 16,
+			apiToken: undefined,
 		})
 	})
 

@@ -3,7 +3,7 @@
  * real handlers, the shared HTTP client and a real API (in-memory PGlite) on a local port.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test as bunTest } from 'bun:test'
-import { type FakeDiscord, snowflake, startFakeDiscord } from '../fakes/discord'
+import { type FakeDiscord, type GuildSpec, UNICODE_GUILD_NAMES, snowflake, startFakeDiscord } from '../fakes/discord'
 import { createTestApp, type TestApp } from '../helpers/app'
 import { closedPortUrl } from '../http-client/scripted-server'
 import { type InProcessBot, startInProcessBot } from './harness'
@@ -36,7 +36,7 @@ afterAll(async () => {
 })
 
 interface StartOptions {
-	guilds?: Array<{ id: string; name: string }>
+	guilds?: GuildSpec[]
 	devGuildId?: string
 	/** The API base URL (default: the test API). */
 	api?: string
@@ -61,22 +61,31 @@ const guildIn = async (id: string) => (await app.request('GET', `/api/guilds/${i
 const statusOf = async (id: string) => (await app.request('GET', `/api/guilds/${id}`)).status
 
 describe('ready', () => {
-	test('registers /config and /ping globally, then creates missing guilds and fixes drifted names', async () => {
-		const registered = { id: snowflake(), name: 'New name' }
-		const missing = { id: snowflake(), name: 'Missing' }
+	test('registers /config and /ping globally; the shard creates missing guilds, fixes names, prunes the gone', async () => {
+		const registered = { id: snowflake(), name: UNICODE_GUILD_NAMES[1] }
+		const missing = { id: snowflake(), name: UNICODE_GUILD_NAMES[0] }
+		const outage = { id: snowflake(), name: 'Outage', unavailable: true }
+		const gone = { id: snowflake(), name: 'Removed while the bot was down' }
 		await app.request('POST', '/api/guilds', { body: { guildId: registered.id, guildName: 'Old name' } })
+		await app.request('POST', '/api/guilds', { body: { guildId: outage.id, guildName: outage.name } })
+		await app.request('POST', '/api/guilds', { body: { guildId: gone.id, guildName: gone.name } })
 
-		const { fake, bot } = await start({ guilds: [registered, missing] })
+		const { fake, bot } = await start({ guilds: [registered, missing, outage] })
 		const done = await bot.waitForLog((l) => l.event === 'Guilds reconciled')
 
 		const put = fake.calls.find((c) => c.method === 'PUT')!
 		expect(put.path).toBe(`/applications/${fake.identity.applicationId}/commands`)
 		expect(put.body.map((c: { name: string }) => c.name)).toEqual(['config', 'ping'])
-		expect((await guildIn(missing.id)).guildName).toBe('Missing')
-		expect((await guildIn(registered.id)).guildName).toBe('New name')
-		expect(done).toMatchObject({ created: 1, renamed: 1, failed: 0 })
-		const readyLine = bot.logs().find((l) => l.event === 'Discord event' && l.discord_event === 'ready')!
-		expect(done.correlation_id).toBe(readyLine.correlation_id!)
+		expect((await guildIn(missing.id)).guildName).toBe(missing.name)
+		expect((await guildIn(registered.id)).guildName).toBe(registered.name)
+		expect(await statusOf(gone.id)).toBe(404)
+		expect(await statusOf(outage.id)).toBe(200) // an outage never prunes settings
+		// Earlier tests' guilds are in the API too, and gone from this fake Discord.
+		expect(done).toMatchObject({ shard_id: 0, guilds: 3, created: 1, renamed: 1, failed: 0, skipped: 0 })
+		expect(done.removed).toBeGreaterThanOrEqual(1)
+		const shardLine = bot.logs().find((l) => l.event === 'Discord event' && l.discord_event === 'shardReady')!
+		expect(shardLine.shard_id).toBe(0)
+		expect(done.correlation_id).toBe(shardLine.correlation_id!)
 	})
 
 	test('with a dev guild, registers the commands in that guild only', async () => {
@@ -110,8 +119,9 @@ describe('guild lifecycle', () => {
 
 	test('guildCreate for a guild the API already has is fine', async () => {
 		const guild = { id: snowflake(), name: 'Known' }
-		await app.request('POST', '/api/guilds', { body: { guildId: guild.id, guildName: guild.name } })
 		const { fake, bot } = await start()
+		await bot.waitForLog((l) => l.event === 'Guilds reconciled')
+		await app.request('POST', '/api/guilds', { body: { guildId: guild.id, guildName: guild.name } })
 		fake.addGuild(guild)
 		await bot.waitForLog((l) => l.event === 'Guild already registered' && l.guild_id === guild.id)
 		expect(bot.logs().filter((l) => l.level === 'error')).toEqual([])
@@ -185,6 +195,54 @@ describe('slash commands', () => {
 		const interaction = fake.interact({ guildId: snowflake(), commandName: 'ping' })
 		const edit = await fake.waitForCall((c) => c.method === 'PATCH' && c.path.includes(interaction.token))
 		expect(edit.body.content).toMatch(/^Pong! Discord gateway: \d+ ms · Byte API round trip: \d+ ms$/)
+	})
+})
+
+describe('command outcomes', () => {
+	test('one Command completed line per interaction, under its correlation ID, with both durations', async () => {
+		const guild = { id: snowflake(), name: UNICODE_GUILD_NAMES[3] }
+		const { fake, bot } = await start({ guilds: [guild] })
+		await bot.waitForLog((l) => l.event === 'Guilds reconciled')
+
+		const interaction = fake.interact({ guildId: guild.id, commandName: 'config' })
+		const done = await bot.waitForLog((l) => l.event === 'Command completed' && l.interaction_id === interaction.id)
+
+		const received = bot.logs().find((l) => l.event === 'Discord event' && l.discord_event === 'interactionCreate')!
+		expect(done).toMatchObject({
+			level: 'info',
+			logger: 'bot.events',
+			correlation_id: received.correlation_id,
+			command: 'config',
+			guild_id: guild.id,
+			shard_id: 0,
+			outcome: 'success',
+		})
+		expect(done.duration_ms).toBeGreaterThanOrEqual(0)
+		expect(done.ack_ms).toBeGreaterThanOrEqual(0)
+		expect(done.ack_ms).toBeLessThan(3_000)
+		const edit = fake.repliesTo(interaction).at(-1)!
+		expect(edit.body.content).toContain(`**Byte settings for ${guild.name}**`)
+	})
+
+	test('a command Byte no longer has is answered and counted as other', async () => {
+		const { fake, bot } = await start()
+		const interaction = fake.interact({ guildId: snowflake(), commandName: 'legacy-command' })
+		const done = await bot.waitForLog((l) => l.event === 'Command completed' && l.interaction_id === interaction.id)
+		expect(done).toMatchObject({ command: 'other', outcome: 'success' })
+		expect(fake.repliesTo(interaction)[0]?.body.data.content).toBe('Byte does not know this command (any more).')
+		expect(bot.registry.render('text')).toContain('discord_commands_total{command="other",outcome="success"} 1')
+	})
+
+	test('past the 3 s window the interaction is not answered (a doomed call Discord would count as invalid)', async () => {
+		const { fake, bot } = await start()
+		const interaction = fake.interact({ guildId: snowflake(), commandName: 'ping', createdAgoMs: 3_500 })
+		const done = await bot.waitForLog((l) => l.event === 'Command completed' && l.interaction_id === interaction.id)
+		expect(done).toMatchObject({ command: 'ping', outcome: 'error', ack_ms: null })
+		const warning = bot.logs().find((l) => l.level === 'warning' && l.correlation_id === done.correlation_id)
+		expect(warning?.event).toMatch(/past Discord's 3000 ms window/)
+		expect(fake.repliesTo(interaction)).toEqual([])
+		expect(bot.logs().filter((l) => l.level === 'error')).toEqual([])
+		expect(bot.registry.render('text')).toContain('discord_interactions_expired_total{command="ping"} 1')
 	})
 })
 

@@ -1,7 +1,8 @@
 /**
  * A local fake Discord on one `Bun.serve`: REST under `/api/v10` (see `rest.ts`) and the
  * gateway WebSocket at `/` speaking the real protocol with JSON encoding (`?v=10&encoding=json`):
- * HELLO → IDENTIFY → READY (guilds as unavailable stubs) → one GUILD_CREATE per guild,
+ * HELLO → IDENTIFY → READY (guilds as unavailable stubs) → one GUILD_CREATE per guild (or,
+ * for a guild in an outage, GUILD_DELETE `unavailable: true`),
  * HEARTBEAT → HEARTBEAT_ACK, RESUME → RESUMED, sequence numbers on every dispatch.
  *
  * Sharding as Discord does it: `GET /gateway/bot` recommends a shard count (one per 1,000
@@ -120,7 +121,10 @@ export function startFakeDiscord(options: FakeDiscordOptions = {}) {
 		sessions.set(ws.data.id, ws.data)
 		const ids = mine.map((guild) => guild.id)
 		dispatchTo(ws, 'READY', readyPayload(identity, ids, ws.data.id, state.gatewayUrl(), ws.data.shard))
-		for (const guild of mine) dispatchTo(ws, 'GUILD_CREATE', guildPayload(guild))
+		for (const guild of mine) {
+			if (guild.unavailable) dispatchTo(ws, 'GUILD_DELETE', guildDeletePayload(guild.id, true))
+			else dispatchTo(ws, 'GUILD_CREATE', guildPayload(guild))
+		}
 	}
 
 	function resume(ws: ServerWebSocket<Session>, previous: Session) {

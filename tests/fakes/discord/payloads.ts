@@ -106,6 +106,8 @@ export interface GuildSpec {
 	id: string
 	name: string
 	ownerId?: string
+	/** In a Discord outage: listed in READY, then GUILD_DELETE `unavailable: true` instead of GUILD_CREATE. */
+	unavailable?: boolean
 }
 
 /** A full GUILD_CREATE payload for an available guild (`channels` present marks it available). */
