@@ -95,7 +95,7 @@ log
 	.withMetadata({
 		version: pkg.version,
 		api_url: config.apiUrl,
-		api_token: config.apiToken ? 'set' : 'unset',
+		api_token_set: Boolean(config.apiToken),
 		discord_api_url: config.discordApiUrl ?? 'https://discord.com/api',
 		dev_guild_id: config.devGuildId,
 		shard_count: shards.mode === 'fixed' ? shards.count : 'recommended',
