@@ -27,7 +27,7 @@ const { test, path } = requireTools('prometheus')
 
 const GUILD = '/api/guilds/:guildId'
 /** Metrics only the bot exports; nothing in this test produces them. */
-const BOT_METRIC = /\b(discord_events_total|bot_api_\w+)\b/
+const BOT_METRIC = /\b(discord_\w+|bot_api_\w+)\b/
 
 let api: TestApp | undefined
 let server: Server<undefined> | undefined
