@@ -53,6 +53,8 @@ export interface FakeDiscordOptions {
 	 * Discord gives bots below 150,000 guilds; larger bots get 16 or more).
 	 */
 	maxConcurrency?: number
+	/** Port to listen on (default: a free one). */
+	port?: number
 }
 
 interface Session {
@@ -171,7 +173,7 @@ export function startFakeDiscord(options: FakeDiscordOptions = {}) {
 
 	const server = Bun.serve<Session>({
 		hostname: '127.0.0.1',
-		port: 0,
+		port: options.port ?? 0,
 		fetch(request, srv) {
 			const url = new URL(request.url)
 			if (url.pathname.startsWith('/api/v10/')) {
