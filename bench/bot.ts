@@ -15,7 +15,7 @@ import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { DEFAULT_SYNC_CONCURRENCY } from '../src/bot/shard-config'
-import { startFakeDiscord, unicodeGuildName, snowflake } from '../tests/fakes/discord'
+import { type GuildSpec, spreadGuilds, startFakeDiscord } from '../tests/fakes/discord'
 import { describeMachine } from './lib/machine'
 import { ROOT, startServer } from './lib/server'
 
@@ -48,13 +48,7 @@ function parseArgs(argv: string[]) {
 	return { reps, concurrencies: list, baseline: !flags.has('no-baseline') }
 }
 
-/** Guild IDs created over ~2 years (spread over the shards like real ones), names in many scripts. */
-function makeGuilds() {
-	const now = Date.now()
-	return Array.from({ length: GUILDS }, (_, i) => ({ id: snowflake(now - i * 6_007_003), name: unicodeGuildName(i) }))
-}
-
-async function once(concurrency: number, guilds: ReturnType<typeof makeGuilds>): Promise<Run> {
+async function once(concurrency: number, guilds: GuildSpec[]): Promise<Run> {
 	const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} })
 	const name = `byte_bench_bot_${process.pid}_${crypto.randomUUID().slice(0, 8)}`
 	await admin.unsafe(`create database "${name}"`)
@@ -136,7 +130,7 @@ const median = (values: number[]) => {
 export async function runBotBench(argv: string[]): Promise<number> {
 	const options = parseArgs(argv)
 	const machine = describeMachine()
-	const guilds = makeGuilds()
+	const guilds = spreadGuilds(GUILDS)
 	const before = loadavg()
 	console.log(`bun run bench -- bot: ${machine.cpu}, ${machine.cores} cores; Bun ${machine.bun}`)
 	console.log(`${GUILDS.toLocaleString('en')} guilds over ${SHARDS} shards; API on PostgreSQL; nothing pinned`)

@@ -102,9 +102,12 @@ export function monitorShards(client: Client, options: ShardMonitorOptions) {
 	client.on(Events.ShardResume, (shardId, replayed) =>
 		log.withMetadata({ shard_id: shardId, replayed_events: replayed }).info('Shard resumed'),
 	)
-	client.on(Events.ShardError, (error, shardId) =>
-		log.withError(error).withMetadata({ shard_id: shardId }).error('Gateway connection error'),
-	)
+	client.on(Events.ShardError, (error, shardId) => {
+		const line = log.withError(error).withMetadata({ shard_id: shardId })
+		// After a fatal close discord.js reports it once more as an error; the close line said it all.
+		if (fatal.has(shardId)) line.debug('Gateway connection error')
+		else line.error('Gateway connection error')
+	})
 	// discord.js emits this only for the closes it will not reconnect after.
 	client.on(Events.ShardDisconnect, (event, shardId) => {
 		const known = FATAL_CLOSES[event.code]
@@ -163,7 +166,8 @@ export function monitorShards(client: Client, options: ShardMonitorOptions) {
 	}
 }
 
-/** `GatewayCloseCodes` names the 4xxx codes; anything else is a WebSocket close (1000, 1001, 1006…). */
+/** `GatewayCloseCodes` names the 4xxx codes (`UnknownError` → `unknown error`); the rest are WebSocket closes. */
 function closeName(code: number): string {
-	return FATAL_CLOSES[code]?.reason ?? GatewayCloseCodes[code] ?? 'websocket close'
+	const name = FATAL_CLOSES[code]?.reason ?? GatewayCloseCodes[code]
+	return name ? name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() : 'websocket close'
 }

@@ -45,14 +45,15 @@ function fakeDiscord(options: Parameters<typeof startFakeDiscord>[0] = {}) {
 }
 
 function bot(fake: FakeDiscord, env: Record<string, string> = {}, api = apiUrl): RunningProcess {
-	const proc = spawnLogged(['bun', 'run', 'bot'], {
+	// The entrypoint itself, not `bun run bot`: a SIGKILL of the wrapper would leave the bot running.
+	const proc = spawnLogged(['bun', 'src/bot/index.ts'], {
 		DISCORD_TOKEN: 'fake',
 		DISCORD_API_URL: fake.apiUrl,
 		API_URL: api,
 		LOG_FORMAT: 'json',
 		...env,
 	})
-	cleanup.push(() => proc.stop('SIGKILL'))
+	cleanup.push(() => proc.stop())
 	return proc
 }
 

@@ -63,6 +63,15 @@ export function unicodeGuildName(i: number): string {
 	return `${UNICODE_GUILD_NAMES[i % UNICODE_GUILD_NAMES.length]} #${i}`
 }
 
+/**
+ * `count` guilds as a real bot has them: created over the last ~2 years (about 100 minutes
+ * apart), so their IDs spread evenly over any shard count, with mixed-script names.
+ */
+export function spreadGuilds(count: number): GuildSpec[] {
+	const now = Date.now()
+	return Array.from({ length: count }, (_, i) => ({ id: snowflake(now - i * 6_007_003), name: unicodeGuildName(i) }))
+}
+
 export interface FakeIdentity {
 	applicationId: string
 	botUserId: string

@@ -12,10 +12,10 @@
  *   POST   /shards/:id/close?code=4000&hold=1   close a shard's socket (hold: no resume until released)
  *   POST   /shards/:id/release                  let a held shard resume
  *
- * Options: --port, --control-port (default: free ports), --guilds (default 3, named in many
- * scripts), --recommended-shards, --max-concurrency (default 1, Discord's for most bots).
+ * Options: --port, --control-port (default: free ports), --guilds (default 3, spread over the
+ * shards, named in many scripts), --recommended-shards, --max-concurrency (default 1, Discord's for most bots).
  */
-import { shardOf, snowflake, startFakeDiscord, unicodeGuildName } from './index'
+import { shardOf, snowflake, spreadGuilds, startFakeDiscord, unicodeGuildName } from './index'
 
 const flags = new Map(
 	process.argv
@@ -27,7 +27,7 @@ const number = (name: string) => (flags.has(name) ? Number(flags.get(name)) : un
 
 const fake = startFakeDiscord({
 	port: number('port'),
-	guilds: Array.from({ length: number('guilds') ?? 3 }, (_, i) => ({ id: snowflake(), name: unicodeGuildName(i) })),
+	guilds: spreadGuilds(number('guilds') ?? 3),
 	recommendedShards: number('recommended-shards'),
 	maxConcurrency: number('max-concurrency'),
 })
