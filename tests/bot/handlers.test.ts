@@ -2,38 +2,17 @@
  * The bot's event handlers, in-process: a real discord.js client on the fake Discord, the
  * real handlers, the shared HTTP client and a real API (in-memory PGlite) on a local port.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test as bunTest } from 'bun:test'
+import { describe, expect, test as bunTest } from 'bun:test'
 import { type FakeDiscord, type GuildSpec, UNICODE_GUILD_NAMES, snowflake, startFakeDiscord } from '../fakes/discord'
-import { createTestApp, type TestApp } from '../helpers/app'
 import { closedPortUrl } from '../http-client/scripted-server'
-import { type InProcessBot, startInProcessBot } from './harness'
+import { cleanupAfterEach, serveTestApi, startInProcessBot } from './harness'
 import { eventually } from './processes'
 
 /** Each test logs a client in and waits on real I/O: more than Bun's 5 s default on a busy machine. */
 const test = (name: string, fn: () => Promise<void>) => bunTest(name, fn, 15_000)
 
-let app: TestApp
-let apiServer: ReturnType<typeof Bun.serve>
-let apiUrl: string
-const running: Array<{ bot?: InProcessBot; fake: FakeDiscord }> = []
-
-beforeAll(async () => {
-	app = await createTestApp()
-	apiServer = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (request) => app.app.handle(request) })
-	apiUrl = `http://127.0.0.1:${apiServer.port}`
-}, 30_000)
-
-afterEach(async () => {
-	for (const { bot, fake } of running.splice(0)) {
-		await bot?.stop()
-		await fake.stop()
-	}
-}, 15_000)
-
-afterAll(async () => {
-	apiServer.stop(true)
-	await app.close()
-})
+const api = serveTestApi()
+const cleanup = cleanupAfterEach()
 
 interface StartOptions {
 	guilds?: GuildSpec[]
@@ -44,21 +23,21 @@ interface StartOptions {
 
 async function start(options: StartOptions = {}) {
 	const fake = startFakeDiscord({ token: 'fake', guilds: options.guilds, heartbeatIntervalMs: 500 })
-	const entry: (typeof running)[number] = { fake }
-	running.push(entry)
-	entry.bot = await startInProcessBot({
+	cleanup(() => fake.stop())
+	const bot = await startInProcessBot({
 		fake,
-		apiUrl: options.api ?? apiUrl,
+		apiUrl: options.api ?? api.url,
 		devGuildId: options.devGuildId,
 		// Short budgets only where the API is meant to be down, so failures come quickly.
 		totalTimeoutMs: options.api ? 300 : 5_000,
 		commandBudgetMs: options.api ? 300 : 5_000,
 	})
-	return { fake, bot: entry.bot }
+	cleanup(() => bot.stop())
+	return { fake, bot }
 }
 
-const guildIn = async (id: string) => (await app.request('GET', `/api/guilds/${id}`)).json
-const statusOf = async (id: string) => (await app.request('GET', `/api/guilds/${id}`)).status
+const guildIn = async (id: string) => (await api.app.request('GET', `/api/guilds/${id}`)).json
+const statusOf = async (id: string) => (await api.app.request('GET', `/api/guilds/${id}`)).status
 
 describe('ready', () => {
 	test('registers /config and /ping globally; the shard creates missing guilds, fixes names, prunes the gone', async () => {
@@ -66,9 +45,9 @@ describe('ready', () => {
 		const missing = { id: snowflake(), name: UNICODE_GUILD_NAMES[0] }
 		const outage = { id: snowflake(), name: 'Outage', unavailable: true }
 		const gone = { id: snowflake(), name: 'Removed while the bot was down' }
-		await app.request('POST', '/api/guilds', { body: { guildId: registered.id, guildName: 'Old name' } })
-		await app.request('POST', '/api/guilds', { body: { guildId: outage.id, guildName: outage.name } })
-		await app.request('POST', '/api/guilds', { body: { guildId: gone.id, guildName: gone.name } })
+		await api.app.request('POST', '/api/guilds', { body: { guildId: registered.id, guildName: 'Old name' } })
+		await api.app.request('POST', '/api/guilds', { body: { guildId: outage.id, guildName: outage.name } })
+		await api.app.request('POST', '/api/guilds', { body: { guildId: gone.id, guildName: gone.name } })
 
 		const { fake, bot } = await start({ guilds: [registered, missing, outage] })
 		const done = await bot.waitForLog((l) => l.event === 'Guilds reconciled')
@@ -101,7 +80,7 @@ describe('guild lifecycle', () => {
 	test('guildCreate registers the guild; its log lines and API call share one correlation ID', async () => {
 		const { fake, bot } = await start()
 		const guild = { id: snowflake(), name: 'Joined' }
-		app.clearLogs()
+		api.app.clearLogs()
 
 		fake.addGuild(guild)
 		const done = await bot.waitForLog((l) => l.event === 'Guild registered' && l.guild_id === guild.id)
@@ -113,7 +92,7 @@ describe('guild lifecycle', () => {
 			.filter((l) => l.correlation_id === id)
 			.map((l) => l.event)
 		expect(events).toEqual(['Discord event', 'API request', 'API response', 'Guild registered'])
-		const apiLine = app.logs().find((l) => l.event === 'Request completed' && l.correlation_id === id)
+		const apiLine = api.app.logs().find((l) => l.event === 'Request completed' && l.correlation_id === id)
 		expect(apiLine).toMatchObject({ method: 'POST', endpoint: '/api/guilds', status: 201 })
 	})
 
@@ -121,7 +100,7 @@ describe('guild lifecycle', () => {
 		const guild = { id: snowflake(), name: 'Known' }
 		const { fake, bot } = await start()
 		await bot.waitForLog((l) => l.event === 'Guilds reconciled')
-		await app.request('POST', '/api/guilds', { body: { guildId: guild.id, guildName: guild.name } })
+		await api.app.request('POST', '/api/guilds', { body: { guildId: guild.id, guildName: guild.name } })
 		fake.addGuild(guild)
 		await bot.waitForLog((l) => l.event === 'Guild already registered' && l.guild_id === guild.id)
 		expect(bot.logs().filter((l) => l.level === 'error')).toEqual([])
@@ -132,7 +111,7 @@ describe('guild lifecycle', () => {
 		const lost = { id: snowflake(), name: 'Lost' }
 		const { fake, bot } = await start({ guilds: [kept, lost] })
 		await bot.waitForLog((l) => l.event === 'Guilds reconciled')
-		await app.request('DELETE', `/api/guilds/${lost.id}`)
+		await api.app.request('DELETE', `/api/guilds/${lost.id}`)
 
 		fake.renameGuild(kept.id, 'After')
 		fake.renameGuild(lost.id, 'Found')
@@ -146,7 +125,7 @@ describe('guild lifecycle', () => {
 		const leaving = { id: snowflake(), name: 'Leaving' }
 		const { fake, bot } = await start({ guilds: [flaky, leaving] })
 		await bot.waitForLog((l) => l.event === 'Guilds reconciled')
-		await app.request('DELETE', `/api/guilds/${leaving.id}`) // already gone: 404 must be fine
+		await api.app.request('DELETE', `/api/guilds/${leaving.id}`) // already gone: 404 must be fine
 
 		fake.removeGuild(flaky.id, { unavailable: true })
 		fake.removeGuild(leaving.id)
@@ -163,18 +142,18 @@ describe('slash commands', () => {
 		const guild = { id: snowflake(), name: 'Configured' }
 		const { fake, bot } = await start({ guilds: [guild] })
 		await bot.waitForLog((l) => l.event === 'Guilds reconciled')
-		await app.request('PATCH', `/api/guilds/${guild.id}`, { body: { prefix: '?' } })
-		await app.request('PUT', `/api/guilds/${guild.id}/github`, {
+		await api.app.request('PATCH', `/api/guilds/${guild.id}`, { body: { prefix: '?' } })
+		await api.app.request('PUT', `/api/guilds/${guild.id}/github`, {
 			body: { githubOrganization: 'litestar-org', githubRepository: 'litestar', discussionSync: false },
 		})
-		const forum = (await app.request('GET', `/api/guilds/${guild.id}/forum`)).json
+		const forum = (await api.app.request('GET', `/api/guilds/${guild.id}/forum`)).json
 		const helpForum = {
 			helpForum: true,
 			helpForumCategory: 'Help',
 			helpThreadAutoClose: true,
 			helpThreadAutoCloseDays: 7,
 		}
-		const put = await app.request('PUT', `/api/guilds/${guild.id}/forum`, { body: { ...forum, ...helpForum } })
+		const put = await api.app.request('PUT', `/api/guilds/${guild.id}/forum`, { body: { ...forum, ...helpForum } })
 		expect(put.status).toBe(200)
 
 		const interaction = fake.interact({ guildId: guild.id, commandName: 'config' })

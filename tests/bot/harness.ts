@@ -3,6 +3,7 @@
  * fake Discord and a real API: tests drive events through the fake gateway and read the
  * bot's JSON log lines, metrics and health. Only the retry timings are shrunk.
  */
+import { afterAll, afterEach, beforeAll } from 'bun:test'
 import { Events } from 'discord.js'
 import { type BotOptions, createBot } from '../../src/bot/bot'
 import { startMetricsServer } from '../../src/bot/metrics-server'
@@ -11,6 +12,7 @@ import type { FatalClose } from '../../src/bot/shards'
 import { createLogger } from '../../src/observability/logger'
 import { Registry } from '../../src/observability/metrics'
 import type { FakeDiscord } from '../fakes/discord'
+import { createTestApp, type TestApp, type TestAppOptions } from '../helpers/app'
 import type { LogLine } from './processes'
 
 export interface InProcessBotOptions {
@@ -100,3 +102,39 @@ export async function startInProcessBot(options: InProcessBotOptions) {
 }
 
 export type InProcessBot = Awaited<ReturnType<typeof startInProcessBot>>
+
+/**
+ * A real API (the test helper's app, in-memory PGlite) on a local port for one test file:
+ * started before its tests and closed after them. Read `app` and `url` inside the tests.
+ */
+export function serveTestApi(options: TestAppOptions = {}) {
+	let app: TestApp | undefined
+	let server: ReturnType<typeof Bun.serve> | undefined
+	beforeAll(async () => {
+		app = await createTestApp(options)
+		const handler = app.app
+		server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (request) => handler.handle(request) })
+	}, 30_000)
+	afterAll(async () => {
+		server?.stop(true)
+		await app?.close()
+	})
+	return {
+		get app(): TestApp {
+			if (!app) throw new Error('serveTestApi: the API starts in beforeAll')
+			return app
+		},
+		get url(): string {
+			return `http://127.0.0.1:${server?.port}`
+		},
+	}
+}
+
+/** Registers steps to run after each test, latest first (stop the bot, then its fake Discord). */
+export function cleanupAfterEach(timeoutMs = 20_000): (step: () => unknown) => void {
+	const steps: Array<() => unknown> = []
+	afterEach(async () => {
+		for (const step of steps.splice(0).reverse()) await step()
+	}, timeoutMs)
+	return (step) => void steps.push(step)
+}

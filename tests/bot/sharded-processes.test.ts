@@ -4,7 +4,7 @@
  * both were down is gone from the API after they start again; a close Discord never accepts
  * again exits 1 with the code named; and API_TOKEN goes out as a bearer token on every call.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import {
 	type FakeDiscord,
 	MAX_GUILDS_PER_SHARD,
@@ -14,46 +14,29 @@ import {
 	snowflakeOnShard,
 	startFakeDiscord,
 } from '../fakes/discord'
-import { createTestApp, type TestApp } from '../helpers/app'
 import { startScriptedServer } from '../http-client/scripted-server'
+import { cleanupAfterEach, serveTestApi } from './harness'
 import { type RunningProcess, eventually, freePort, spawnLogged } from './processes'
 
-const cleanup: Array<() => unknown> = []
-afterEach(async () => {
-	for (const step of cleanup.splice(0).reverse()) await step()
-}, 20_000)
-
-let app: TestApp
-let apiServer: ReturnType<typeof Bun.serve>
-let apiUrl: string
-
-beforeAll(async () => {
-	app = await createTestApp({ level: 'warning' })
-	apiServer = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (request) => app.app.handle(request) })
-	apiUrl = `http://127.0.0.1:${apiServer.port}`
-}, 30_000)
-
-afterAll(async () => {
-	apiServer.stop(true)
-	await app.close()
-})
+const api = serveTestApi({ level: 'warning' })
+const cleanup = cleanupAfterEach()
 
 function fakeDiscord(options: Parameters<typeof startFakeDiscord>[0] = {}) {
 	const fake = startFakeDiscord({ token: 'fake', maxConcurrency: 16, ...options })
-	cleanup.push(() => fake.stop())
+	cleanup(() => fake.stop())
 	return fake
 }
 
-function bot(fake: FakeDiscord, env: Record<string, string> = {}, api = apiUrl): RunningProcess {
+function bot(fake: FakeDiscord, env: Record<string, string> = {}, apiUrl = api.url): RunningProcess {
 	// The entrypoint itself, not `bun run bot`: a SIGKILL of the wrapper would leave the bot running.
 	const proc = spawnLogged(['bun', 'src/bot/index.ts'], {
 		DISCORD_TOKEN: 'fake',
 		DISCORD_API_URL: fake.apiUrl,
-		API_URL: api,
+		API_URL: apiUrl,
 		LOG_FORMAT: 'json',
 		...env,
 	})
-	cleanup.push(() => proc.stop())
+	cleanup(() => proc.stop())
 	return proc
 }
 
@@ -71,7 +54,7 @@ async function reconciled(proc: RunningProcess, shards: number[]) {
 	)
 }
 
-const statusOf = async (id: string) => (await app.request('GET', `/api/guilds/${id}`)).status
+const statusOf = async (id: string) => (await api.app.request('GET', `/api/guilds/${id}`)).status
 
 describe('one bot in two processes', () => {
 	test('DISCORD_SHARD_COUNT=4 with ids 0-1 and 2-3: every guild served, each process scraped on its own port', async () => {
@@ -173,14 +156,14 @@ describe('closes Discord never accepts again', () => {
 describe('API_TOKEN', () => {
 	test('the first token goes out as Authorization: Bearer on every API call, and never into a log line', async () => {
 		const seen: Array<string | null> = []
-		const api = startScriptedServer(async (request) => {
+		const scripted = startScriptedServer(async (request) => {
 			seen.push(request.headers.get('authorization'))
 			if (request.method === 'GET') return Response.json({ items: [], total: 0, limit: 100, offset: 0 })
 			return Response.json({ guildId: '1', guildName: 'x', prefix: '!' }, { status: 201 })
 		})
-		cleanup.push(() => api.stop())
+		cleanup(() => scripted.stop())
 		const fake = fakeDiscord({ guilds: [{ id: snowflake(), name: UNICODE_GUILD_NAMES[6] }] })
-		const proc = bot(fake, { API_TOKEN: 'first-secret-token,second-secret-token', LOG_LEVEL: 'debug' }, api.url)
+		const proc = bot(fake, { API_TOKEN: 'first-secret-token,second-secret-token', LOG_LEVEL: 'debug' }, scripted.url)
 		await reconciled(proc, [0])
 		expect(seen.length).toBeGreaterThanOrEqual(2) // the listing and the create
 		expect(new Set(seen)).toEqual(new Set(['Bearer first-secret-token']))

@@ -4,9 +4,8 @@
  * per-shard start-up reconcile with its bound on concurrent API calls, and pruning that
  * stays inside this process's shards.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test as bunTest } from 'bun:test'
+import { describe, expect, test as bunTest } from 'bun:test'
 import {
-	type FakeDiscord,
 	type GuildSpec,
 	UNICODE_GUILD_NAMES,
 	shardOf,
@@ -14,34 +13,19 @@ import {
 	startFakeDiscord,
 	waitFor,
 } from '../fakes/discord'
-import { createTestApp, type TestApp } from '../helpers/app'
-import { type InProcessBot, type InProcessBotOptions, startInProcessBot } from './harness'
+import {
+	type InProcessBot,
+	type InProcessBotOptions,
+	cleanupAfterEach,
+	serveTestApi,
+	startInProcessBot,
+} from './harness'
 import { eventually } from './processes'
 
 const test = (name: string, fn: () => Promise<void>) => bunTest(name, fn, 20_000)
 
-let app: TestApp
-let apiServer: ReturnType<typeof Bun.serve>
-let apiUrl: string
-const running: Array<{ bot?: InProcessBot; fake: FakeDiscord }> = []
-
-beforeAll(async () => {
-	app = await createTestApp({ level: 'warning' })
-	apiServer = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (request) => app.app.handle(request) })
-	apiUrl = `http://127.0.0.1:${apiServer.port}`
-}, 30_000)
-
-afterEach(async () => {
-	for (const { bot, fake } of running.splice(0)) {
-		await bot?.stop()
-		await fake.stop()
-	}
-}, 15_000)
-
-afterAll(async () => {
-	apiServer.stop(true)
-	await app.close()
-})
+const api = serveTestApi({ level: 'warning' })
+const cleanup = cleanupAfterEach()
 
 /** `perShard` guilds on each of `count` shards, named in many scripts. */
 function guildsOver(count: number, perShard: number): GuildSpec[] {
@@ -57,13 +41,13 @@ async function start(
 ) {
 	// max_concurrency 16: every shard may IDENTIFY at once, as for large bots (1 means 5 s apart).
 	const fake = startFakeDiscord({ token: 'fake', maxConcurrency: 16, heartbeatIntervalMs: 500, ...fakeOptions })
-	const entry: (typeof running)[number] = { fake }
-	running.push(entry)
-	entry.bot = await startInProcessBot({ fake, apiUrl, serveMetrics: true, ...botOptions })
-	return { fake, bot: entry.bot }
+	cleanup(() => fake.stop())
+	const bot = await startInProcessBot({ fake, apiUrl: api.url, serveMetrics: true, ...botOptions })
+	cleanup(() => bot.stop())
+	return { fake, bot }
 }
 
-const statusOf = async (id: string) => (await app.request('GET', `/api/guilds/${id}`)).status
+const statusOf = async (id: string) => (await api.app.request('GET', `/api/guilds/${id}`)).status
 const metrics = async (bot: InProcessBot) => (await fetch(`${bot.metricsUrl}/metrics`)).text()
 const health = async (bot: InProcessBot) => {
 	const response = await fetch(`${bot.metricsUrl}/health/ready`)
@@ -167,7 +151,7 @@ describe('sharding', () => {
 		const otherShard = { id: snowflakeOnShard(1, 2), name: 'Run by another process' }
 		for (const guild of [goneHere, otherShard]) {
 			expect(
-				(await app.request('POST', '/api/guilds', { body: { guildId: guild.id, guildName: guild.name } })).status,
+				(await api.app.request('POST', '/api/guilds', { body: { guildId: guild.id, guildName: guild.name } })).status,
 			).toBe(201)
 		}
 
@@ -195,7 +179,7 @@ describe('sharding', () => {
 				try {
 					await Bun.sleep(20) // long enough for calls to overlap
 					const url = new URL(request.url)
-					return await app.app.handle(new Request(`${apiUrl}${url.pathname}${url.search}`, request))
+					return await api.app.app.handle(new Request(`${api.url}${url.pathname}${url.search}`, request))
 				} finally {
 					inFlight--
 				}
@@ -223,21 +207,21 @@ describe('sharding', () => {
 describe('shard states before login', () => {
 	test('a fixed plan reports its shards as connecting, and not ready, before Discord answers', async () => {
 		const fake = startFakeDiscord({ token: 'fake' })
-		const entry: (typeof running)[number] = { fake }
-		running.push(entry)
+		cleanup(() => fake.stop())
 		fake.override('GET', /^\/gateway\/bot$/, () => new Response(null, { status: 502 }))
-		entry.bot = await startInProcessBot({
+		const bot = await startInProcessBot({
 			fake,
-			apiUrl,
+			apiUrl: api.url,
 			serveMetrics: true,
 			waitForReady: false,
 			shards: { mode: 'fixed', count: 4, ids: [2, 3] },
 		})
+		cleanup(() => bot.stop())
 		await waitFor(() => fake.calls.some((c) => c.path === '/gateway/bot') || undefined, 5_000, 'the gateway lookup')
-		expect(await health(entry.bot)).toEqual({
+		expect(await health(bot)).toEqual({
 			status: 503,
 			body: { status: 'unavailable', shards: { '2': 'connecting', '3': 'connecting' } },
 		})
-		expect(await metrics(entry.bot)).toContain('discord_shard_ready{shard="2"} 0')
+		expect(await metrics(bot)).toContain('discord_shard_ready{shard="2"} 0')
 	})
 })

@@ -11,7 +11,15 @@ import { registerProcessMetrics } from '../../src/observability/process-metrics'
 import { type FakeDiscord, UNICODE_GUILD_NAMES, snowflakeOnShard, startFakeDiscord } from '../fakes/discord'
 import { createTestApp, type TestApp } from '../helpers/app'
 import { type InProcessBot, startInProcessBot } from '../bot/harness'
-import { loadDashboard, type Prometheus, repoPath, requireTools, SLOW, startPrometheus, waitFor } from './support'
+import {
+	loadDashboard,
+	type Prometheus,
+	repoPath,
+	requireTools,
+	SLOW,
+	startScrapingPrometheus,
+	waitFor,
+} from './support'
 
 const { test, path } = requireTools('prometheus')
 
@@ -51,19 +59,7 @@ beforeAll(async () => {
 	bot = await startInProcessBot({ fake, apiUrl: `http://127.0.0.1:${apiServer.port}`, serveMetrics: true })
 	registerProcessMetrics(bot.registry, { version: '0.0.0-test' })
 	const target = new URL(bot.metricsUrl!).host
-	const rules = await Bun.file(repoPath('monitoring/prometheus/alerts.yml')).text()
-	const config = [
-		'global:',
-		'  scrape_interval: 1s',
-		'  scrape_timeout: 1s',
-		'  evaluation_interval: 1s',
-		'rule_files: [alerts.yml]',
-		'scrape_configs:',
-		'  - job_name: byte-bot',
-		'    static_configs:',
-		`      - targets: ["${target}"]`,
-	].join('\n')
-	prometheus = await startPrometheus(path.prometheus, config, { 'alerts.yml': rules })
+	prometheus = await startScrapingPrometheus(path.prometheus, 'byte-bot', target)
 	await waitFor('the first scrape of the bot', async () => (await value('up{job="byte-bot"}')) === 1, {
 		timeoutMs: 20_000,
 	})
