@@ -25,6 +25,12 @@ import { runMemory } from './memory'
 import { runMetricsEndpoint } from './metrics-endpoint'
 import type { StoreResult } from './metrics-store'
 
+// `bun run bench -- bot`: the bot's start-up sync at scale, on its own (bench/bot.ts).
+if (process.argv[2] === 'bot') {
+	const { runBotBench } = await import('./bot')
+	process.exit(await runBotBench(process.argv.slice(3)))
+}
+
 const SECTIONS = ['http', 'store', 'logging', 'memory', 'cold-start'] as const
 type Section = (typeof SECTIONS)[number]
 

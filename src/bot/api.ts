@@ -31,7 +31,7 @@ export type EnsureOutcome = { outcome: 'created'; guild: GuildDto } | { outcome:
 const GUILDS = '/api/guilds'
 const GUILD = '/api/guilds/:guildId'
 /** The API's page size limit. */
-const PAGE_SIZE = 100
+export const PAGE_SIZE = 100
 
 /** Builds the guild API client. Every method throws the client's typed errors. */
 export function createGuildApi(http: HttpClient) {

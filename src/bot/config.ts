@@ -1,6 +1,6 @@
 /**
- * The bot's configuration, parsed once at start-up from the environment (DESIGN.md
- * "Environment"). Every bad or missing value is reported at once: the ConfigError thrown
+ * The bot's configuration, parsed once at start-up from the environment (README "The bot",
+ * "Configuration"). Every bad or missing value is reported at once: the ConfigError thrown
  * has one line per bad variable; the entrypoint prints its message and exits 1.
  */
 import {
@@ -14,7 +14,9 @@ import {
 	parsePort,
 	parsePositiveInt,
 	parseToken,
+	parseTokenList,
 } from '../config'
+import { parseShardPlan, parseSyncConcurrency, type ShardPlan } from './shard-config'
 
 export interface BotConfig {
 	/** `DISCORD_TOKEN` (required). */
@@ -35,6 +37,12 @@ export interface BotConfig {
 	logLevel: LogLevel
 	/** `SHUTDOWN_TIMEOUT_MS`: how long SIGTERM waits for in-flight API calls (default 10 s). */
 	shutdownTimeoutMs: number
+	/** `DISCORD_SHARD_COUNT` / `DISCORD_SHARD_IDS`: the shards this process runs (default: Discord's recommendation, all). */
+	shards: ShardPlan
+	/** `BOT_SYNC_CONCURRENCY`: API calls the start-up reconcile keeps in flight (default 16). */
+	syncConcurrency: number
+	/** The first of `API_TOKEN`'s comma-separated tokens, sent as `Authorization: Bearer` to the API. */
+	apiToken: string | undefined
 }
 
 /** Discord snowflakes: positive 64-bit integers in decimal. */
@@ -93,5 +101,9 @@ export function loadBotConfig(env: Env = process.env, isTty = Boolean(process.st
 		logFormat: r.read(() => parseLogFormat(env.LOG_FORMAT, isTty)),
 		logLevel: r.read(() => parseLogLevel(env.LOG_LEVEL)),
 		shutdownTimeoutMs: r.read(() => parsePositiveInt('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000)),
+		shards: r.read(() => parseShardPlan(env)),
+		syncConcurrency: r.read(() => parseSyncConcurrency(env)),
+		// Any of the API's tokens works (so one can be rotated without downtime); the bot sends the first.
+		apiToken: r.read(() => parseTokenList('API_TOKEN', env.API_TOKEN)[0]),
 	})
 }

@@ -2,23 +2,18 @@
  * What the bot does with Discord's events. Each event or interaction runs in its own async
  * context with a fresh correlation ID, so every log line and API call it causes (including
  * retries) carries that one ID; each handler is wrapped so a failure is logged and counted
- * but never takes the process down.
+ * but never takes the process down. The bot's own lines about an event carry its `shard_id`.
  */
-import {
-	type ChatInputCommandInteraction,
-	type Client,
-	Events,
-	type Guild,
-	type Interaction,
-	MessageFlags,
-} from 'discord.js'
+import { type ChatInputCommandInteraction, type Client, Events, type Guild, ShardClientUtil } from 'discord.js'
 import type { LogLayer } from 'loglayer'
 import { ApiNotFoundError, ApiUnavailableError } from '../client/http-client'
 import { currentCorrelationId, runWithContext } from '../observability/context'
 import { loggerFor } from '../observability/logger'
 import type { GuildApi } from './api'
 import { COMMANDS, NOT_REGISTERED, failureMessage, formatConfig, formatPing } from './commands'
+import { type CommandRun, InteractionExpiredError, startCommand } from './interactions'
 import { type BotMetrics, eventLabel } from './metrics'
+import type { GuildSync } from './sync'
 import type { TaskTracker } from './tasks'
 
 /** Options of {@link registerHandlers}. */
@@ -29,6 +24,8 @@ export interface HandlerDeps {
 	metrics: BotMetrics
 	/** Running handlers, for a bounded wait at shutdown. */
 	tasks: TaskTracker
+	/** Reconciles a shard's guilds with the API when it turns ready. */
+	sync: GuildSync
 	/** Register slash commands in this guild only (instant) instead of globally. */
 	devGuildId?: string
 	/**
@@ -40,33 +37,53 @@ export interface HandlerDeps {
 	isStopping?: () => boolean
 }
 
-type Handler = 'ready' | 'guildCreate' | 'guildUpdate' | 'guildDelete' | 'guildUnavailable' | 'interactionCreate'
+type Handler =
+	| 'ready'
+	| 'shardReady'
+	| 'guildCreate'
+	| 'guildUpdate'
+	| 'guildDelete'
+	| 'guildUnavailable'
+	| 'interactionCreate'
+
+/** What an event is about, for its log lines. */
+interface Subject {
+	shardId: number
+	guildId?: string | null
+	guildName?: string
+}
 
 /** Attaches the bot's behaviour to a discord.js client (call before `login`). */
 export function registerHandlers(client: Client, deps: HandlerDeps): void {
 	const log = loggerFor(deps.logger, 'bot.events')
 	const { api, metrics } = deps
 	const commandCall = { totalTimeoutMs: deps.commandBudgetMs ?? 10_000 }
+	const at = (guild: Guild) => ({ guild_id: guild.id, shard_id: guild.shardId })
 
 	/** Runs one event under its own correlation ID, logging and counting any failure. */
-	function handle(handler: Handler, guild: { id: string; name?: string } | null, run: () => Promise<void>) {
+	function handle(handler: Handler, subject: Subject, run: () => Promise<void>) {
+		const where = { discord_event: handler, shard_id: subject.shardId, guild_id: subject.guildId ?? undefined }
 		if (deps.isStopping?.()) {
-			log.withMetadata({ discord_event: handler, guild_id: guild?.id }).info('Discord event skipped: shutting down')
+			log.withMetadata(where).info('Discord event skipped: shutting down')
 			return
 		}
 		const task = runWithContext({ correlationId: crypto.randomUUID() }, async () => {
-			log.withMetadata({ discord_event: handler, guild_id: guild?.id, guild_name: guild?.name }).info('Discord event')
+			log.withMetadata({ ...where, guild_name: subject.guildName }).info('Discord event')
 			try {
 				await run()
 			} catch (error) {
 				metrics.handlerFailures.labels(handler).inc()
 				const message =
 					error instanceof ApiUnavailableError ? 'Discord event failed: API unavailable' : 'Discord event failed'
-				log.withError(asError(error)).withMetadata({ discord_event: handler, guild_id: guild?.id }).error(message)
+				log.withError(asError(error)).withMetadata(where).error(message)
 			}
 		})
 		deps.tasks.track(task)
 	}
+
+	/** The shard a guild's events arrive on, also for a guild discord.js has not cached. */
+	const shardOf = (guildId: string | null) =>
+		guildId === null ? 0 : ShardClientUtil.shardIdForGuildId(guildId, client.options.shardCount ?? 1)
 
 	async function registerCommands(ready: Client<true>) {
 		const scope = deps.devGuildId ? 'guild' : 'global'
@@ -78,45 +95,15 @@ export function registerHandlers(client: Client, deps: HandlerDeps): void {
 			.info('Slash commands registered')
 	}
 
-	/** Every guild the bot is in exists in the API, under its current name. */
-	async function reconcile(ready: Client<true>) {
-		const known = new Map((await api.listAllGuilds()).map((g) => [g.guildId, g]))
-		const counts = { created: 0, renamed: 0, failed: 0 }
-		for (const guild of ready.guilds.cache.values()) {
-			if (!guild.available) continue // an outage hides the name; its GUILD_CREATE comes later
-			try {
-				const registered = known.get(guild.id)
-				if (!registered) {
-					await api.ensureGuild({ guildId: guild.id, guildName: guild.name })
-					counts.created++
-				} else if (registered.guildName !== guild.name) {
-					await api.renameGuild(guild.id, guild.name)
-					counts.renamed++
-				}
-			} catch (error) {
-				counts.failed++
-				log.withError(asError(error)).withMetadata({ guild_id: guild.id }).error('Guild reconcile failed')
-			}
-		}
-		log
-			.withMetadata({ cached: ready.guilds.cache.size, registered_before: known.size, ...counts })
-			.info('Guilds reconciled')
-	}
-
 	async function ensureGuild(guild: Guild) {
 		const result = await api.ensureGuild({ guildId: guild.id, guildName: guild.name })
 		const message = result.outcome === 'created' ? 'Guild registered' : 'Guild already registered'
-		log.withMetadata({ guild_id: guild.id, guild_name: guild.name }).info(message)
+		log.withMetadata({ ...at(guild), guild_name: guild.name }).info(message)
 	}
 
-	async function respond(interaction: ChatInputCommandInteraction, content: string) {
-		if (interaction.deferred || interaction.replied) await interaction.editReply(content)
-		else await interaction.reply({ content, flags: MessageFlags.Ephemeral })
-	}
-
-	async function configCommand(interaction: ChatInputCommandInteraction) {
-		if (!interaction.inGuild()) return respond(interaction, 'Use /config inside a server.')
-		await interaction.deferReply({ flags: MessageFlags.Ephemeral })
+	async function configCommand(interaction: ChatInputCommandInteraction, run: CommandRun) {
+		if (!interaction.inGuild()) return run.respond('Use /config inside a server.')
+		await run.defer()
 		const id = interaction.guildId
 		try {
 			const [guild, github, forum] = await Promise.all([
@@ -124,16 +111,16 @@ export function registerHandlers(client: Client, deps: HandlerDeps): void {
 				api.getGithub(id, commandCall),
 				api.getForum(id, commandCall),
 			])
-			await respond(interaction, formatConfig(guild, github, forum))
+			await run.respond(formatConfig(guild, github, forum))
 		} catch (error) {
 			if (!(error instanceof ApiNotFoundError)) throw error
-			log.withMetadata({ guild_id: id }).warn('Config requested for an unregistered guild')
-			await respond(interaction, NOT_REGISTERED)
+			log.withMetadata({ guild_id: id, shard_id: shardOf(id) }).warn('Config requested for an unregistered guild')
+			await run.respond(NOT_REGISTERED)
 		}
 	}
 
-	async function pingCommand(interaction: ChatInputCommandInteraction) {
-		await interaction.deferReply({ flags: MessageFlags.Ephemeral })
+	async function pingCommand(interaction: ChatInputCommandInteraction, run: CommandRun) {
+		await run.defer()
 		let apiMs: number | undefined
 		try {
 			apiMs = await api.ping(commandCall)
@@ -141,42 +128,62 @@ export function registerHandlers(client: Client, deps: HandlerDeps): void {
 			log.withError(asError(error)).warn('API ping failed')
 		}
 		const reference = apiMs === undefined ? currentCorrelationId() : undefined
-		await respond(interaction, formatPing(client.ws.ping, apiMs, reference))
+		const shard = client.ws.shards.get(shardOf(interaction.guildId))
+		await run.respond(formatPing(shard?.ping ?? client.ws.ping, apiMs, reference))
 	}
 
-	async function onInteraction(interaction: Interaction) {
-		if (!interaction.isChatInputCommand()) return
+	async function onCommand(interaction: ChatInputCommandInteraction, shardId: number) {
+		const run = startCommand(interaction, { metrics, log })
+		let outcome: 'success' | 'error' = 'error'
 		try {
-			if (interaction.commandName === 'config') await configCommand(interaction)
-			else if (interaction.commandName === 'ping') await pingCommand(interaction)
-			else await respond(interaction, 'Byte does not know this command (any more).')
+			if (interaction.commandName === 'config') await configCommand(interaction, run)
+			else if (interaction.commandName === 'ping') await pingCommand(interaction, run)
+			else await run.respond('Byte does not know this command (any more).')
+			outcome = 'success'
 		} catch (error) {
+			if (error instanceof InteractionExpiredError) {
+				log.withMetadata({ shard_id: shardId, age_ms: error.ageMs }).warn(error.message)
+				return
+			}
 			// Tell the user before the wrapper logs: they get the ID to quote, never a stack.
 			// (If Discord itself failed, this reply fails too; the wrapper still logs the cause.)
-			await respond(interaction, failureMessage(currentCorrelationId() ?? 'unknown')).catch(() => undefined)
+			await run.respond(failureMessage(currentCorrelationId() ?? 'unknown')).catch(() => undefined)
 			throw error
+		} finally {
+			run.finish(outcome, shardId)
 		}
 	}
 
-	client.once(Events.ClientReady, (ready) =>
-		handle('ready', null, async () => {
+	client.once(Events.ClientReady, (ready) => {
+		// Several processes form one bot; the one running shard 0 speaks for it.
+		if (!client.ws.shards.has(0)) return
+		handle('ready', { shardId: 0 }, async () => {
 			try {
 				await registerCommands(ready)
 			} catch (error) {
-				// The bot still serves events without fresh commands; reconcile regardless.
+				// The bot still serves events without fresh commands.
 				metrics.handlerFailures.labels('ready').inc()
 				log.withError(asError(error)).error('Slash command registration failed')
 			}
-			await reconcile(ready)
+		})
+	})
+	// Each shard is reconciled as soon as it has its guilds, not once the slowest shard has.
+	client.on(Events.ShardReady, (shardId) =>
+		handle('shardReady', { shardId }, async () => {
+			await deps.sync.reconcileShard(shardId)
 		}),
 	)
-	client.on(Events.GuildCreate, (guild) => handle('guildCreate', guild, () => ensureGuild(guild)))
+	client.on(Events.GuildCreate, (guild) =>
+		handle('guildCreate', { shardId: guild.shardId, guildId: guild.id, guildName: guild.name }, () =>
+			ensureGuild(guild),
+		),
+	)
 	client.on(Events.GuildUpdate, (before, after) =>
-		handle('guildUpdate', after, async () => {
+		handle('guildUpdate', { shardId: after.shardId, guildId: after.id, guildName: after.name }, async () => {
 			if (before.name === after.name) return
 			try {
 				await api.renameGuild(after.id, after.name)
-				log.withMetadata({ guild_id: after.id, old_name: before.name, guild_name: after.name }).info('Guild renamed')
+				log.withMetadata({ ...at(after), old_name: before.name, guild_name: after.name }).info('Guild renamed')
 			} catch (error) {
 				if (!(error instanceof ApiNotFoundError)) throw error
 				await ensureGuild(after) // missed while the bot was away: register it now
@@ -186,24 +193,25 @@ export function registerHandlers(client: Client, deps: HandlerDeps): void {
 	// discord.js emits guildDelete only when the bot left or was removed; an outage's
 	// GUILD_DELETE (`unavailable: true`) arrives as guildUnavailable and must keep the settings.
 	client.on(Events.GuildDelete, (guild) =>
-		handle('guildDelete', guild, async () => {
+		handle('guildDelete', { shardId: guild.shardId, guildId: guild.id, guildName: guild.name }, async () => {
 			const result = await api.deleteGuild(guild.id)
-			log.withMetadata({ guild_id: guild.id, result }).info('Guild removed')
+			log.withMetadata({ ...at(guild), result }).info('Guild removed')
 		}),
 	)
 	client.on(Events.GuildUnavailable, (guild) =>
-		handle('guildUnavailable', guild, async () => {
-			log.withMetadata({ guild_id: guild.id }).warn('Guild unavailable (Discord outage); settings kept')
+		handle('guildUnavailable', { shardId: guild.shardId, guildId: guild.id }, async () => {
+			log.withMetadata(at(guild)).warn('Guild unavailable (Discord outage); settings kept')
 		}),
 	)
-	client.on(Events.InteractionCreate, (interaction) =>
-		handle('interactionCreate', interaction.guild ?? (interaction.guildId ? { id: interaction.guildId } : null), () =>
-			onInteraction(interaction),
-		),
-	)
+	client.on(Events.InteractionCreate, (interaction) => {
+		if (!interaction.isChatInputCommand()) return
+		const shardId = interaction.guild?.shardId ?? shardOf(interaction.guildId)
+		const subject = { shardId, guildId: interaction.guildId, guildName: interaction.guild?.name }
+		handle('interactionCreate', subject, () => onCommand(interaction, shardId))
+	})
 	// Every dispatch is counted, handled or not; names outside a fixed list share `other`.
-	;(client as unknown as NodeJS.EventEmitter).on(Events.Raw, (packet: { t?: string | null }) => {
-		if (packet.t) metrics.discordEvents.labels(eventLabel(packet.t)).inc()
+	client.on(Events.Raw, (packet: { t?: string | null }, shardId: number) => {
+		if (packet.t) metrics.discordEvents.labels(eventLabel(packet.t), String(shardId)).inc()
 	})
 }
 

@@ -1,21 +1,16 @@
 /**
- * Bot entrypoint (`bun run bot`): parse configuration, wire the Discord client to the guild
- * API through the shared HTTP client, optionally serve /metrics, and on SIGTERM/SIGINT stop
- * taking events, wait (bounded) for the running ones, disconnect and exit 0.
+ * Bot entrypoint (`bun run bot`): parse configuration, build the bot (src/bot/bot.ts), optionally
+ * serve /metrics and the health checks, exit 1 when Discord closes a shard for good, and on
+ * SIGTERM/SIGINT stop taking events, wait (bounded) for the running ones, disconnect and exit 0.
  */
 import pkg from '../../package.json'
 import { ConfigError } from '../config'
-import { createHttpClient } from '../client/http-client'
 import { createLogger, flushLogs, loggerFor } from '../observability/logger'
 import { Registry } from '../observability/metrics'
 import { registerProcessMetrics } from '../observability/process-metrics'
-import { createGuildApi } from './api'
+import { createBot } from './bot'
 import { type BotConfig, loadBotConfig } from './config'
-import { createDiscordClient, logClientLifecycle } from './discord'
-import { registerHandlers } from './handlers'
-import { defineBotMetrics } from './metrics'
 import { startMetricsServer } from './metrics-server'
-import { createTaskTracker } from './tasks'
 
 let config: BotConfig
 try {
@@ -30,26 +25,34 @@ const root = createLogger({ format: config.logFormat, level: config.logLevel, na
 const log = loggerFor(root, 'bot.main')
 const registry = new Registry()
 registerProcessMetrics(registry, { version: pkg.version })
-const metrics = defineBotMetrics(registry)
-const http = createHttpClient({
-	baseUrl: config.apiUrl,
-	logger: loggerFor(root, 'bot.api'),
-	metrics: metrics.api,
-	headers: { 'user-agent': `byte-bot/${pkg.version}` },
-})
-const tasks = createTaskTracker()
-const client = createDiscordClient({ discordApiUrl: config.discordApiUrl })
 let stopping = false
+let exiting: Promise<never> | undefined
 
-logClientLifecycle(client, root, () => stopping)
-registerHandlers(client, {
-	api: createGuildApi(http),
+/** Exits with `code` once the log lines are out; later calls wait for the first. */
+function exit(code: number): Promise<never> {
+	exiting ??= flushLogs(root).then(() => process.exit(code))
+	return exiting
+}
+
+const bot = createBot({
 	logger: root,
-	metrics,
-	tasks,
+	registry,
+	http: {
+		baseUrl: config.apiUrl,
+		headers: {
+			'user-agent': `byte-bot/${pkg.version}`,
+			...(config.apiToken ? { authorization: `Bearer ${config.apiToken}` } : {}),
+		},
+	},
+	discordApiUrl: config.discordApiUrl,
+	shards: config.shards,
+	syncConcurrency: config.syncConcurrency,
 	devGuildId: config.devGuildId,
 	isStopping: () => stopping,
+	// Discord will not take this shard back whatever discord.js tries: running on would be a zombie.
+	onFatalClose: () => void exit(1),
 })
+const { client, tasks, http } = bot
 
 const metricsServer =
 	config.metricsPort === undefined
@@ -59,14 +62,13 @@ const metricsServer =
 				hostname: config.metricsHost,
 				port: config.metricsPort,
 				token: config.metricsToken,
-				isReady: () => client.isReady(),
+				readiness: bot.readiness,
 			})
 
 async function shutdown(signal: string) {
 	if (stopping) {
 		log.withMetadata({ signal }).warn('Second signal during shutdown; exiting now')
-		await flushLogs(root)
-		process.exit(1)
+		await exit(1)
 	}
 	stopping = true
 	log.withMetadata({ signal, in_flight: tasks.size, timeout_ms: config.shutdownTimeoutMs }).info('Shutting down')
@@ -78,8 +80,7 @@ async function shutdown(signal: string) {
 	await Promise.race([client.destroy(), Bun.sleep(2_000)])
 	metricsServer?.stop(true)
 	log.info('Bot stopped')
-	await flushLogs(root)
-	process.exit(0)
+	await exit(0)
 }
 
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
@@ -89,12 +90,17 @@ process.on('unhandledRejection', (reason) =>
 	log.withError(reason instanceof Error ? reason : new Error(String(reason))).error('Unhandled promise rejection'),
 )
 
+const { shards } = config
 log
 	.withMetadata({
 		version: pkg.version,
 		api_url: config.apiUrl,
+		api_token_set: Boolean(config.apiToken),
 		discord_api_url: config.discordApiUrl ?? 'https://discord.com/api',
 		dev_guild_id: config.devGuildId,
+		shard_count: shards.mode === 'fixed' ? shards.count : 'recommended',
+		shard_ids: shards.mode === 'fixed' ? shards.ids : 'all',
+		sync_concurrency: config.syncConcurrency,
 		metrics_url: metricsServer ? `http://${config.metricsHost}:${metricsServer.port}/metrics` : undefined,
 	})
 	.info('Bot starting')
@@ -102,7 +108,8 @@ log
 try {
 	await client.login(config.discordToken)
 } catch (error) {
+	// A fatal close during login was already reported, with what to do, and is exiting.
+	if (exiting) await exiting
 	log.withError(error as Error).fatal('Could not connect to Discord')
-	await flushLogs(root)
-	process.exit(1)
+	await exit(1)
 }

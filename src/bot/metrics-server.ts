@@ -1,7 +1,8 @@
 /**
  * The bot's small HTTP side: `/metrics` from the shared registry (Prometheus text, or
- * OpenMetrics when asked), `/health/live` (the process answers) and `/health/ready` (connected
- * to Discord). Only started when BOT_METRICS_PORT is set.
+ * OpenMetrics when asked), `/health/live` (the process answers) and `/health/ready` (every
+ * shard of this process ready, each shard's state in the body; README "Health"). Only
+ * started when BOT_METRICS_PORT is set.
  */
 import { bearerMatches } from '../server/bearer'
 import { negotiate, type Registry } from '../observability/metrics'
@@ -15,8 +16,8 @@ export interface MetricsServerOptions {
 	port: number
 	/** When set, /metrics requires `Authorization: Bearer <token>` (as the API's does). */
 	token?: string
-	/** Whether the bot is connected to Discord, for /health/ready (default: always). */
-	isReady?: () => boolean
+	/** For /health/ready: whether every shard is ready, and each shard's state (default: ready, no shards). */
+	readiness?: () => { ready: boolean; shards: Record<string, string> }
 }
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -46,11 +47,8 @@ export function startMetricsServer(options: MetricsServerOptions) {
 				case '/health/live':
 					return json({ status: 'ok' })
 				case '/health/ready': {
-					const ready = options.isReady?.() ?? true
-					return json(
-						{ status: ready ? 'ok' : 'unavailable', discord: ready ? 'ready' : 'not ready' },
-						ready ? 200 : 503,
-					)
+					const { ready, shards } = options.readiness?.() ?? { ready: true, shards: {} }
+					return json({ status: ready ? 'ok' : 'unavailable', shards }, ready ? 200 : 503)
 				}
 				default:
 					return error(404, 'NOT_FOUND', `No route for ${pathname}`)

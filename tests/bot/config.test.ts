@@ -22,6 +22,9 @@ describe('loadBotConfig', () => {
 			logFormat: 'json',
 			logLevel: 'info',
 			shutdownTimeoutMs: 10_000,
+			shards: { mode: 'auto' },
+			syncConcurrency: 16,
+			apiToken: undefined,
 		})
 	})
 
@@ -46,6 +49,61 @@ describe('loadBotConfig', () => {
 		})
 	})
 
+	test('sharding: a total alone runs every shard; ids and ranges pick this process’s share', () => {
+		expect(load({ DISCORD_SHARD_COUNT: '4' }).shards).toEqual({ mode: 'fixed', count: 4, ids: [0, 1, 2, 3] })
+		expect(load({ DISCORD_SHARD_COUNT: '16', DISCORD_SHARD_IDS: '0-3,8' }).shards).toEqual({
+			mode: 'fixed',
+			count: 16,
+			ids: [0, 1, 2, 3, 8],
+		})
+		expect(load({ DISCORD_SHARD_COUNT: '8', DISCORD_SHARD_IDS: ' 5 , 2-3, 3 ' }).shards).toEqual({
+			mode: 'fixed',
+			count: 8,
+			ids: [2, 3, 5],
+		})
+		expect(load({ BOT_SYNC_CONCURRENCY: '4' }).syncConcurrency).toBe(4)
+	})
+
+	test('API_TOKEN: the first of the comma-separated tokens is the one sent', () => {
+		expect(load({ API_TOKEN: 'first-token' }).apiToken).toBe('first-token')
+		expect(load({ API_TOKEN: ' new-token , old-token ,' }).apiToken).toBe('new-token')
+	})
+
+	const shardErrors: Array<[string, Record<string, string>, RegExp]> = [
+		[
+			'ids without a count',
+			{ DISCORD_SHARD_IDS: '0-1' },
+			/^DISCORD_SHARD_IDS: expected DISCORD_SHARD_COUNT to be set too/,
+		],
+		[
+			'an id outside 0…count-1',
+			{ DISCORD_SHARD_COUNT: '4', DISCORD_SHARD_IDS: '2-4' },
+			/^DISCORD_SHARD_IDS: expected ids from 0 to 3 \(DISCORD_SHARD_COUNT=4\), but 2-4 goes beyond$/,
+		],
+		[
+			'a reversed range',
+			{ DISCORD_SHARD_COUNT: '4', DISCORD_SHARD_IDS: '3-1' },
+			/^DISCORD_SHARD_IDS: expected ranges from low to high/,
+		],
+		[
+			'words',
+			{ DISCORD_SHARD_COUNT: '4', DISCORD_SHARD_IDS: 'all' },
+			/^DISCORD_SHARD_IDS: expected shard ids and ranges/,
+		],
+		[
+			'an empty item',
+			{ DISCORD_SHARD_COUNT: '4', DISCORD_SHARD_IDS: '0,,1' },
+			/^DISCORD_SHARD_IDS: expected shard ids and ranges/,
+		],
+		['a zero count', { DISCORD_SHARD_COUNT: '0' }, /^DISCORD_SHARD_COUNT: expected a whole number from 1 to 65536$/],
+		['a negative id', { DISCORD_SHARD_COUNT: '4', DISCORD_SHARD_IDS: '-1' }, /^DISCORD_SHARD_IDS: expected shard ids/],
+	]
+	for (const [what, env, message] of shardErrors) {
+		test(`sharding: ${what} is a one-line error naming the variable`, () => {
+			expect(() => load(env)).toThrow(message)
+		})
+	}
+
 	const bad: Array<[string, Record<string, string | undefined>]> = [
 		['DISCORD_TOKEN', { DISCORD_TOKEN: undefined }],
 		['DISCORD_TOKEN', { DISCORD_TOKEN: 'has space' }],
@@ -56,6 +114,9 @@ describe('loadBotConfig', () => {
 		['BOT_METRICS_PORT', { BOT_METRICS_PORT: '70000' }],
 		['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
 		['LOG_FORMAT', { LOG_FORMAT: 'xml' }],
+		['API_TOKEN', { API_TOKEN: ',' }],
+		['API_TOKEN', { API_TOKEN: 'good,has space' }],
+		['BOT_SYNC_CONCURRENCY', { BOT_SYNC_CONCURRENCY: '0' }],
 	]
 	for (const [variable, env] of bad) {
 		test(`${variable}=${env[variable] ?? '(unset)'} is rejected naming ${variable}`, () => {
@@ -85,17 +146,24 @@ test('every bad variable is reported at once, one line each', () => {
 describe('bun run bot with a bad environment', () => {
 	test('missing DISCORD_TOKEN: one line naming it on stdout, exit 1', async () => {
 		const bot = spawnLogged(['bun', 'run', 'bot'], { LOG_FORMAT: 'json' })
-		expect(await bot.proc.exited).toBe(1)
-		await Bun.sleep(50) // let the stdout reader finish
+		expect(await bot.finished).toBe(1)
 		const lines = bot.output().split('\n[stderr]')[0]!.trim().split('\n')
 		expect(lines).toHaveLength(1)
 		expect(lines[0]).toStartWith('DISCORD_TOKEN: ')
 	}, 15_000)
 
+	test('shard ids without a count: one line naming DISCORD_SHARD_IDS, exit 1', async () => {
+		const bot = spawnLogged(['bun', 'src/bot/index.ts'], { DISCORD_TOKEN: 'x', DISCORD_SHARD_IDS: '0-1' })
+		expect(await bot.finished).toBe(1)
+		const lines = bot.output().split('\n[stderr]')[0]!.trim().split('\n')
+		expect(lines).toEqual([
+			'DISCORD_SHARD_IDS: expected DISCORD_SHARD_COUNT to be set too (ids are shards of a fixed total)',
+		])
+	}, 15_000)
+
 	test('invalid BOT_METRICS_PORT: names the variable, exit 1', async () => {
 		const bot = spawnLogged(['bun', 'src/bot/index.ts'], { DISCORD_TOKEN: 'x', BOT_METRICS_PORT: 'nine' })
-		expect(await bot.proc.exited).toBe(1)
-		await Bun.sleep(50)
+		expect(await bot.finished).toBe(1)
 		expect(bot.output().trim().split('\n')[0]).toStartWith('BOT_METRICS_PORT: ')
 	}, 15_000)
 })

@@ -1,18 +1,18 @@
 /**
- * The bot's real parts, wired in-process the way `src/bot/index.ts` wires them, against the
+ * The bot's real parts, built by `createBot` as `src/bot/index.ts` builds them, against the
  * fake Discord and a real API: tests drive events through the fake gateway and read the
- * bot's JSON log lines and metrics. Only the retry timings are shrunk.
+ * bot's JSON log lines, metrics and health. Only the retry timings are shrunk.
  */
+import { afterAll, afterEach, beforeAll } from 'bun:test'
 import { Events } from 'discord.js'
-import { createHttpClient } from '../../src/client/http-client'
-import { createGuildApi } from '../../src/bot/api'
-import { createDiscordClient, logClientLifecycle } from '../../src/bot/discord'
-import { registerHandlers } from '../../src/bot/handlers'
-import { defineBotMetrics } from '../../src/bot/metrics'
-import { createTaskTracker } from '../../src/bot/tasks'
-import { createLogger, loggerFor } from '../../src/observability/logger'
+import { type BotOptions, createBot } from '../../src/bot/bot'
+import { startMetricsServer } from '../../src/bot/metrics-server'
+import type { ShardPlan } from '../../src/bot/shard-config'
+import type { FatalClose } from '../../src/bot/shards'
+import { createLogger } from '../../src/observability/logger'
 import { Registry } from '../../src/observability/metrics'
 import type { FakeDiscord } from '../fakes/discord'
+import { createTestApp, type TestApp, type TestAppOptions } from '../helpers/app'
 import type { LogLine } from './processes'
 
 export interface InProcessBotOptions {
@@ -22,6 +22,14 @@ export interface InProcessBotOptions {
 	/** Budget of background API calls (default 5 s; production uses 90 s). */
 	totalTimeoutMs?: number
 	commandBudgetMs?: number
+	shards?: ShardPlan
+	syncConcurrency?: number
+	/** Extra headers on every API call (e.g. the bearer token). */
+	headers?: Record<string, string>
+	/** Serve /metrics and the health checks on a free port (`metricsUrl`). */
+	serveMetrics?: boolean
+	/** Resolve once the client is ready (default), or right after login started. */
+	waitForReady?: boolean
 }
 
 export async function startInProcessBot(options: InProcessBotOptions) {
@@ -33,30 +41,34 @@ export async function startInProcessBot(options: InProcessBotOptions) {
 		sink: { write: (chunk: string) => void chunks.push(chunk), flush: () => {} },
 	})
 	const registry = new Registry()
-	const metrics = defineBotMetrics(registry)
-	const http = createHttpClient({
-		baseUrl: options.apiUrl,
-		logger: loggerFor(logger, 'bot.api'),
-		metrics: metrics.api,
-		initialDelayMs: 10,
-		maxDelayMs: 50,
-		attemptTimeoutMs: 1_000,
-		totalTimeoutMs: options.totalTimeoutMs ?? 5_000,
-	})
-	const tasks = createTaskTracker()
-	const client = createDiscordClient({ discordApiUrl: options.fake.apiUrl })
-	logClientLifecycle(client, logger)
-	registerHandlers(client, {
-		api: createGuildApi(http),
+	const fatalCloses: FatalClose[] = []
+	const botOptions: BotOptions = {
 		logger,
-		metrics,
-		tasks,
+		registry,
+		http: {
+			baseUrl: options.apiUrl,
+			headers: options.headers,
+			initialDelayMs: 10,
+			maxDelayMs: 50,
+			attemptTimeoutMs: 1_000,
+			totalTimeoutMs: options.totalTimeoutMs ?? 5_000,
+		},
+		discordApiUrl: options.fake.apiUrl,
+		shards: options.shards,
+		syncConcurrency: options.syncConcurrency,
 		devGuildId: options.devGuildId,
 		commandBudgetMs: options.commandBudgetMs,
-	})
+		onFatalClose: (close) => fatalCloses.push(close),
+	}
+	const bot = createBot(botOptions)
+	const { client, tasks } = bot
+	const server = options.serveMetrics ? startMetricsServer({ registry, port: 0, readiness: bot.readiness }) : undefined
 	const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()))
-	await client.login('fake')
-	await ready
+	const login = client.login('fake')
+	if (options.waitForReady ?? true) {
+		await login
+		await ready
+	} else login.catch(() => undefined)
 
 	const logs = (): LogLine[] =>
 		chunks
@@ -66,11 +78,11 @@ export async function startInProcessBot(options: InProcessBotOptions) {
 			.map((line) => JSON.parse(line) as LogLine)
 
 	return {
-		client,
+		...bot,
 		registry,
-		tasks,
-		http,
 		logs,
+		fatalCloses,
+		metricsUrl: server ? `http://127.0.0.1:${server.port}` : undefined,
 		async waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 5_000, what = 'a log line') {
 			const deadline = Date.now() + timeoutMs
 			for (;;) {
@@ -84,8 +96,45 @@ export async function startInProcessBot(options: InProcessBotOptions) {
 		async stop() {
 			await tasks.drain(5_000)
 			await client.destroy()
+			server?.stop(true)
 		},
 	}
 }
 
 export type InProcessBot = Awaited<ReturnType<typeof startInProcessBot>>
+
+/**
+ * A real API (the test helper's app, in-memory PGlite) on a local port for one test file:
+ * started before its tests and closed after them. Read `app` and `url` inside the tests.
+ */
+export function serveTestApi(options: TestAppOptions = {}) {
+	let app: TestApp | undefined
+	let server: ReturnType<typeof Bun.serve> | undefined
+	beforeAll(async () => {
+		app = await createTestApp(options)
+		const handler = app.app
+		server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (request) => handler.handle(request) })
+	}, 30_000)
+	afterAll(async () => {
+		server?.stop(true)
+		await app?.close()
+	})
+	return {
+		get app(): TestApp {
+			if (!app) throw new Error('serveTestApi: the API starts in beforeAll')
+			return app
+		},
+		get url(): string {
+			return `http://127.0.0.1:${server?.port}`
+		},
+	}
+}
+
+/** Registers steps to run after each test, latest first (stop the bot, then its fake Discord). */
+export function cleanupAfterEach(timeoutMs = 20_000): (step: () => unknown) => void {
+	const steps: Array<() => unknown> = []
+	afterEach(async () => {
+		for (const step of steps.splice(0).reverse()) await step()
+	}, timeoutMs)
+	return (step) => void steps.push(step)
+}

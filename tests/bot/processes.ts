@@ -11,6 +11,8 @@ const ROOT = new URL('../../', import.meta.url).pathname
 
 export interface RunningProcess {
 	proc: Subprocess<'ignore', 'pipe', 'pipe'>
+	/** Resolves with the exit code once the process exited and all of its output was read. */
+	finished: Promise<number>
 	/** Every stdout line parsed as JSON (non-JSON lines are kept as `{ event: <text> }`). */
 	lines(): LogLine[]
 	/** Raw stdout text so far (for failure messages). */
@@ -29,14 +31,15 @@ export function spawnLogged(cmd: string[], env: Record<string, string>): Running
 	})
 	let text = ''
 	let stderr = ''
-	void (async () => {
+	const readOut = (async () => {
 		const decoder = new TextDecoder()
 		for await (const chunk of proc.stdout) text += decoder.decode(chunk, { stream: true })
 	})()
-	void (async () => {
+	const readErr = (async () => {
 		const decoder = new TextDecoder()
 		for await (const chunk of proc.stderr) stderr += decoder.decode(chunk, { stream: true })
 	})()
+	const finished = Promise.all([proc.exited, readOut, readErr]).then(([code]) => code)
 
 	const lines = (): LogLine[] =>
 		text
@@ -52,6 +55,7 @@ export function spawnLogged(cmd: string[], env: Record<string, string>): Running
 
 	return {
 		proc,
+		finished,
 		lines,
 		output: () => text + (stderr ? `\n[stderr]\n${stderr}` : ''),
 		async waitForLine(predicate, timeoutMs = 10_000, what = 'a log line') {

@@ -32,7 +32,8 @@ async function startBot(fake: FakeDiscord, apiUrl: string): Promise<RunningProce
 		LOG_FORMAT: 'json',
 		SHUTDOWN_TIMEOUT_MS: '1500',
 	})
-	cleanup.push(() => bot.stop('SIGKILL'))
+	// SIGTERM first: a SIGKILL of `bun run` alone would leave the bot itself running.
+	cleanup.push(() => bot.stop())
 	await bot.waitForLine((l) => l.event === 'Guilds reconciled', 15_000, 'the first reconcile')
 	return bot
 }

@@ -198,6 +198,11 @@ describe('compose.yaml wiring', () => {
 		expect(bot.command).toEqual(['bun', 'run', 'bot'])
 		for (const service of Object.values(services)) expect(service.env_file).toBeUndefined()
 		expect(bot.environment).toMatchObject({ API_URL: 'http://api:8000', BOT_METRICS_PORT: '9100' })
+		expect(Object.keys(bot.environment ?? {})).toEqual(
+			expect.arrayContaining(['DISCORD_SHARD_COUNT', 'DISCORD_SHARD_IDS', 'BOT_SYNC_CONCURRENCY', 'API_TOKEN']),
+		)
+		expect(bot.healthcheck?.test.slice(0, 3)).toEqual(['CMD', 'bun', '-e'])
+		expect(bot.healthcheck?.test[3]).toContain('http://127.0.0.1:9100/health/ready')
 		expect(bot.depends_on).toEqual({ api: { condition: 'service_healthy' } })
 		expect(await Bun.file(repoPath('.gitignore')).text()).toMatch(/^\.env$/m)
 		expect(await Bun.file(repoPath('.env.example')).text()).toMatch(/^DISCORD_TOKEN=/m)
@@ -273,38 +278,45 @@ describe('.env.example', () => {
 	})
 })
 
-describe('the API healthcheck command', () => {
-	const script = (services.api?.healthcheck?.test[3] ?? '') as string
+// Both healthchecks probe /health/ready: the API's is 503 without a database, the bot's while
+// any of its shards is not ready.
+for (const [service, port] of [
+	['api', 8000],
+	['bot', 9100],
+] as const) {
+	describe(`the ${service} healthcheck command`, () => {
+		const script = (services[service]?.healthcheck?.test[3] ?? '') as string
 
-	async function probe(port: number) {
-		const local = script.replace('127.0.0.1:8000', `127.0.0.1:${port}`)
-		expect(local).not.toBe(script)
-		return (await run(['bun', '-e', local])).code
-	}
+		async function probe(to: number) {
+			const local = script.replace(`127.0.0.1:${port}`, `127.0.0.1:${to}`)
+			expect(local).not.toBe(script)
+			return (await run(['bun', '-e', local])).code
+		}
 
-	test(
-		'exits 0 on 200 from /health/ready and 1 on 503 or when nothing listens',
-		async () => {
-			let status = 200
-			const seen: string[] = []
-			const server = Bun.serve({
-				hostname: '127.0.0.1',
-				port: 0,
-				fetch(request) {
-					seen.push(new URL(request.url).pathname)
-					return Response.json({ status: status === 200 ? 'ok' : 'unavailable' }, { status })
-				},
-			})
-			try {
-				expect(await probe(server.port!)).toBe(0)
-				status = 503
-				expect(await probe(server.port!)).toBe(1)
-				expect(seen).toEqual(['/health/ready', '/health/ready'])
-			} finally {
-				await server.stop(true)
-			}
-			expect(await probe(freePort())).toBe(1)
-		},
-		SLOW,
-	)
-})
+		test(
+			'exits 0 on 200 from /health/ready and 1 on 503 or when nothing listens',
+			async () => {
+				let status = 200
+				const seen: string[] = []
+				const server = Bun.serve({
+					hostname: '127.0.0.1',
+					port: 0,
+					fetch(request) {
+						seen.push(new URL(request.url).pathname)
+						return Response.json({ status: status === 200 ? 'ok' : 'unavailable' }, { status })
+					},
+				})
+				try {
+					expect(await probe(server.port!)).toBe(0)
+					status = 503
+					expect(await probe(server.port!)).toBe(1)
+					expect(seen).toEqual(['/health/ready', '/health/ready'])
+				} finally {
+					await server.stop(true)
+				}
+				expect(await probe(freePort())).toBe(1)
+			},
+			SLOW,
+		)
+	})
+}

@@ -62,6 +62,15 @@ describe('byte.json', () => {
 			'bot_api_requests_total',
 			'bot_api_retries_total',
 			'bot_api_request_duration_seconds_bucket',
+			'discord_shard_ready',
+			'discord_gateway_latency_seconds',
+			'discord_guilds',
+			'discord_commands_total',
+			'discord_command_duration_seconds_bucket',
+			'discord_interaction_ack_seconds_bucket',
+			'discord_interactions_expired_total',
+			'discord_rest_requests_total',
+			'discord_rest_rate_limited_total',
 			'process_resident_memory_bytes',
 			'process_cpu_seconds_total',
 			'nodejs_eventloop_lag_p99_seconds',
@@ -84,6 +93,44 @@ describe('byte.json', () => {
 				exemplar: true,
 			}),
 		])
+	})
+})
+
+describe('the bot row', () => {
+	const bot = panels.filter((panel) => panel.targets?.some((t) => /\bdiscord_(?!events)/.test(t.expr ?? '')))
+
+	plainTest('has shards, gateway latency, guilds, commands, durations, ack latency and rate limits', () => {
+		expect(bot.map((panel) => panel.title)).toEqual(
+			expect.arrayContaining([
+				'Shards ready',
+				'Gateway latency per shard',
+				'Guilds per shard',
+				'Commands per second',
+				'p95 command duration',
+				'Interaction ack latency (3 s deadline)',
+				'Discord REST rate limits',
+			]),
+		)
+		const byTitle = (title: string) => bot.find((panel) => panel.title === title)!
+		expect(byTitle('Commands per second').targets?.[0]?.expr).toBe(
+			'sum by (command, outcome) (rate(discord_commands_total[5m]))',
+		)
+		expect(byTitle('Gateway latency per shard').targets?.[0]?.legendFormat).toBe('shard {{shard}}')
+	})
+
+	plainTest('the ack latency panel draws Discord’s 3 s deadline as a line', () => {
+		const ack = bot.find((panel) => panel.title === 'Interaction ack latency (3 s deadline)') as unknown as {
+			fieldConfig: {
+				defaults: {
+					unit: string
+					thresholds: { steps: { value: number | null }[] }
+					custom: { thresholdsStyle: { mode: string } }
+				}
+			}
+		}
+		expect(ack.fieldConfig.defaults.unit).toBe('s')
+		expect(ack.fieldConfig.defaults.thresholds.steps.map((step) => step.value)).toEqual([null, 3])
+		expect(ack.fieldConfig.defaults.custom.thresholdsStyle.mode).toBe('line')
 	})
 })
 

@@ -76,6 +76,10 @@ describe('alerts.yml', () => {
 				'ByteApiHighLatencyP95',
 				'ByteDatabaseErrors',
 				'ByteApiNotReady',
+				'ByteBotShardDown',
+				'ByteBotGatewayLatencyHigh',
+				'ByteBotInteractionsExpiring',
+				'ByteBotRateLimited',
 			]),
 		)
 		for (const rule of alerts) {
@@ -88,7 +92,12 @@ describe('alerts.yml', () => {
 			expect(rule.annotations?.description?.length ?? 0).toBeGreaterThan(80)
 		}
 		// Request-level alerts tell on-call how to get from the alert to one request's logs.
-		for (const name of ['ByteApiHighErrorRatio', 'ByteApiHighLatencyP95', 'ByteBotApiRetrying']) {
+		for (const name of [
+			'ByteApiHighErrorRatio',
+			'ByteApiHighLatencyP95',
+			'ByteBotApiRetrying',
+			'ByteBotInteractionsExpiring',
+		]) {
 			const rule = alerts.find((r) => r.alert === name)
 			expect(rule?.annotations?.description).toContain('correlation_id')
 		}

@@ -19,7 +19,7 @@ import {
 	repoPath,
 	requireTools,
 	SLOW,
-	startPrometheus,
+	startScrapingPrometheus,
 	waitFor,
 } from './support'
 
@@ -27,7 +27,7 @@ const { test, path } = requireTools('prometheus')
 
 const GUILD = '/api/guilds/:guildId'
 /** Metrics only the bot exports; nothing in this test produces them. */
-const BOT_METRIC = /\b(discord_events_total|bot_api_\w+)\b/
+const BOT_METRIC = /\b(discord_\w+|bot_api_\w+)\b/
 
 let api: TestApp | undefined
 let server: Server<undefined> | undefined
@@ -99,22 +99,9 @@ async function series(expr: string): Promise<Vector['result']> {
 beforeAll(async () => {
 	if (!path.prometheus) return
 	const port = freePort()
-	const rules = await Bun.file(repoPath('monitoring/prometheus/alerts.yml')).text()
-	const config = [
-		'global:',
-		'  scrape_interval: 1s',
-		'  scrape_timeout: 1s',
-		'  evaluation_interval: 1s',
-		'rule_files: [alerts.yml]',
-		'scrape_configs:',
-		'  - job_name: byte-api',
-		'    metrics_path: /metrics',
-		'    static_configs:',
-		`      - targets: ["127.0.0.1:${port}"]`,
-	].join('\n')
 	// Prometheus first: its first scrape waits for target discovery (about 5 s), which
 	// overlaps with building the app.
-	const starting = startPrometheus(path.prometheus, config, { 'alerts.yml': rules })
+	const starting = startScrapingPrometheus(path.prometheus, 'byte-api', `127.0.0.1:${port}`)
 	api = await createTestApp({ level: 'warning' })
 	registerProcessMetrics(api.registry, { version: VERSION })
 	const app = api.app

@@ -191,6 +191,27 @@ export async function startPrometheus(
 	}
 }
 
+/**
+ * A real Prometheus that scrapes one target as `job` every second and evaluates the project's
+ * alert rules (monitoring/prometheus/alerts.yml) every second.
+ */
+export async function startScrapingPrometheus(binary: string, job: string, target: string): Promise<Prometheus> {
+	const rules = await Bun.file(repoPath('monitoring/prometheus/alerts.yml')).text()
+	const config = [
+		'global:',
+		'  scrape_interval: 1s',
+		'  scrape_timeout: 1s',
+		'  evaluation_interval: 1s',
+		'rule_files: [alerts.yml]',
+		'scrape_configs:',
+		`  - job_name: ${job}`,
+		'    metrics_path: /metrics',
+		'    static_configs:',
+		`      - targets: ["${target}"]`,
+	].join('\n')
+	return startPrometheus(binary, config, { 'alerts.yml': rules })
+}
+
 /** Grafana template variables a dashboard may use, replaced with values Prometheus accepts. */
 export function substituteGrafanaVariables(expr: string): string {
 	return expr

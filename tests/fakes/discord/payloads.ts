@@ -5,13 +5,71 @@
  * `APIMessage`).
  */
 
-const DISCORD_EPOCH = 1_420_070_400_000n
-let increment = 0n
+const DISCORD_EPOCH = 1_420_070_400_000
+let last = { ms: 0, increment: 0 }
+let explicitIncrement = 0
 
-/** A fresh, valid snowflake (timestamp bits + a process-wide increment). */
-export function snowflake(): string {
-	increment = (increment + 1n) & 0xfffn
-	return String(((BigInt(Date.now()) - DISCORD_EPOCH) << 22n) | increment)
+/**
+ * A fresh, valid snowflake: timestamp bits (`at`, default now) and an increment. Without `at`
+ * the IDs are unique and increasing even when thousands are made in one millisecond (the
+ * timestamp moves on when the 12-bit increment runs out).
+ */
+export function snowflake(at?: number): string {
+	if (at !== undefined) {
+		explicitIncrement = (explicitIncrement + 1) & 0xfff
+		return String((BigInt(at - DISCORD_EPOCH) << 22n) | BigInt(explicitIncrement))
+	}
+	const ms = Date.now() - DISCORD_EPOCH
+	if (ms > last.ms) last = { ms, increment: 0 }
+	else if (++last.increment > 0xfff) last = { ms: last.ms + 1, increment: 0 }
+	return String((BigInt(last.ms) << 22n) | BigInt(last.increment))
+}
+
+/** The shard a guild lives on: `(guild_id >> 22) % shard_count`, as Discord routes it. */
+export function shardOf(guildId: string, shardCount: number): number {
+	return Number((BigInt(guildId) >> 22n) % BigInt(shardCount))
+}
+
+/** A snowflake (a guild ID) that lives on `shard` of `shardCount`, from the last few milliseconds. */
+export function snowflakeOnShard(shard: number, shardCount: number): string {
+	const now = Date.now() - DISCORD_EPOCH
+	const ms = now - ((((now - shard) % shardCount) + shardCount) % shardCount)
+	return snowflake(ms + DISCORD_EPOCH)
+}
+
+/**
+ * Guild names as real servers have them: emoji (ZWJ sequences, flags, skin tones), right-to-left
+ * scripts, combining marks, CJK. Each stays within 100 UTF-16 code units, what the API accepts.
+ */
+export const UNICODE_GUILD_NAMES = [
+	'🐍 Python 🇧🇷 Brasil 👩🏽‍💻👨🏿‍💻 comunidade',
+	'مجتمع المطورين العرب 🌙 بايثون',
+	'קהילת המפתחים 🕎 עברית',
+	'Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇ ̸c̷o̴m̶b̵i̸n̷i̴n̶g̵',
+	'開発者コミュニティ 🎌 日本語 ✨',
+	'हिन्दी डेवलपर्स 🪔 समुदाय',
+	'🏳️‍🌈🏳️‍⚧️ Ünïcödé Çafé — Ελληνικά · Русский',
+	'👨‍👩‍👧‍👦🧑🏻‍🤝‍🧑🏾 Family server 🫶🏼',
+] as const
+
+/** A name with `emoji` emoji (2 UTF-16 units each): 60–100 of them is more than the API accepts today. */
+export function emojiGuildName(emoji: number): string {
+	const palette = ['🐍', '🚀', '🔥', '🌈', '🎉', '🦀', '🐘', '🍵', '🧪', '📦']
+	return Array.from({ length: emoji }, (_, i) => palette[i % palette.length]).join('')
+}
+
+/** The i-th name of a mixed-script series, unique per i and within 100 UTF-16 units. */
+export function unicodeGuildName(i: number): string {
+	return `${UNICODE_GUILD_NAMES[i % UNICODE_GUILD_NAMES.length]} #${i}`
+}
+
+/**
+ * `count` guilds as a real bot has them: created over the last ~2 years (about 100 minutes
+ * apart), so their IDs spread evenly over any shard count, with mixed-script names.
+ */
+export function spreadGuilds(count: number): GuildSpec[] {
+	const now = Date.now()
+	return Array.from({ length: count }, (_, i) => ({ id: snowflake(now - i * 6_007_003), name: unicodeGuildName(i) }))
 }
 
 export interface FakeIdentity {
@@ -35,14 +93,20 @@ export function botUser(identity: FakeIdentity) {
 }
 
 /** The READY dispatch: guilds arrive as unavailable stubs, then one GUILD_CREATE each. */
-export function readyPayload(identity: FakeIdentity, guildIds: string[], sessionId: string, resumeUrl: string) {
+export function readyPayload(
+	identity: FakeIdentity,
+	guildIds: string[],
+	sessionId: string,
+	resumeUrl: string,
+	shard: [number, number] = [0, 1],
+) {
 	return {
 		v: 10,
 		user: botUser(identity),
 		guilds: guildIds.map((id) => ({ id, unavailable: true })),
 		session_id: sessionId,
 		resume_gateway_url: resumeUrl,
-		shard: [0, 1],
+		shard,
 		application: { id: identity.applicationId, flags: 0 },
 	}
 }
@@ -51,6 +115,8 @@ export interface GuildSpec {
 	id: string
 	name: string
 	ownerId?: string
+	/** In a Discord outage: listed in READY, then GUILD_DELETE `unavailable: true` instead of GUILD_CREATE. */
+	unavailable?: boolean
 }
 
 /** A full GUILD_CREATE payload for an available guild (`channels` present marks it available). */
@@ -136,13 +202,15 @@ export interface CommandInteractionSpec {
 	commandId?: string
 	userId?: string
 	channelId?: string
+	/** How long ago the member ran the command (the interaction ID's timestamp); default now. */
+	createdAgoMs?: number
 }
 
 /** INTERACTION_CREATE for a chat-input (slash) command used in a guild. */
 export function commandInteractionPayload(identity: FakeIdentity, spec: CommandInteractionSpec) {
 	const userId = spec.userId ?? '80351110224678913'
 	return {
-		id: snowflake(),
+		id: spec.createdAgoMs === undefined ? snowflake() : snowflake(Date.now() - spec.createdAgoMs),
 		application_id: identity.applicationId,
 		type: 2, // InteractionType.ApplicationCommand
 		data: { id: spec.commandId ?? snowflake(), name: spec.commandName, type: 1, guild_id: spec.guildId },

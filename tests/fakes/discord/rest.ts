@@ -18,10 +18,18 @@ export interface RecordedCall {
 export interface RestState {
 	identity: FakeIdentity
 	gatewayUrl: () => string
+	/** `GET /gateway/bot`'s `shards` and `session_start_limit.max_concurrency`, read per call. */
+	recommendedShards: () => number
+	maxConcurrency: number
 	/** Channel of each interaction by token, so webhook replies point at the right channel. */
 	interactionChannels: Map<string, string>
-	/** Extra routes tests install (matched first), e.g. to make a route fail. */
-	overrides: Array<{ method: string; pattern: RegExp; respond: (call: RecordedCall) => Response }>
+	/** Tokens of interactions Discord has forgotten: their callback answers 10062. */
+	expiredInteractions: Set<string>
+	/**
+	 * Extra routes tests install (matched first), e.g. to make a route fail. A `respond` that
+	 * returns undefined lets the call through to the normal route.
+	 */
+	overrides: Array<{ method: string; pattern: RegExp; respond: (call: RecordedCall) => Response | undefined }>
 }
 
 type Handler = (call: RecordedCall, match: RegExpMatchArray, state: RestState) => Response
@@ -29,7 +37,10 @@ type Handler = (call: RecordedCall, match: RegExpMatchArray, state: RestState) =
 const json = (body: unknown, status = 200) => Response.json(body, { status })
 
 /** Discord's error shape, e.g. `{ "message": "404: Not Found", "code": 0 }`. */
-const discordError = (status: number, message: string) => json({ message, code: 0 }, status)
+const discordError = (status: number, message: string, code = 0) => json({ message, code }, status)
+
+/** JSON error code Discord answers a response to a gone interaction with (RESTJSONErrorCodes). */
+export const UNKNOWN_INTERACTION = 10062
 
 const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
 	{
@@ -38,8 +49,13 @@ const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
 		handle: (_c, _m, s) =>
 			json({
 				url: s.gatewayUrl(),
-				shards: 1,
-				session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+				shards: s.recommendedShards(),
+				session_start_limit: {
+					total: 1000,
+					remaining: 999,
+					reset_after: 14_400_000,
+					max_concurrency: s.maxConcurrency,
+				},
 			}),
 	},
 	{ method: 'GET', pattern: /^\/gateway$/, handle: (_c, _m, s) => json({ url: s.gatewayUrl() }) },
@@ -57,11 +73,14 @@ const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
 	{
 		method: 'POST',
 		pattern: /^\/interactions\/(\d+)\/([^/]+)\/callback$/,
-		// with_response=false (discord.js' default) gets 204, like Discord.
-		handle: (call) =>
-			call.query.with_response === 'true'
-				? json({ interaction: { id: call.path.split('/')[2], type: 2 }, resource: { type: call.body?.type } })
-				: new Response(null, { status: 204 }),
+		// with_response=false (discord.js' default) gets 204, like Discord; after the 3 s window
+		// (or once answered by someone else) the interaction is unknown.
+		handle: (call, m, s) => {
+			if (s.expiredInteractions.has(m[2]!)) return discordError(404, 'Unknown interaction', UNKNOWN_INTERACTION)
+			return call.query.with_response === 'true'
+				? json({ interaction: { id: m[1], type: 2 }, resource: { type: call.body?.type } })
+				: new Response(null, { status: 204 })
+		},
 	},
 	{
 		method: 'PATCH',
@@ -115,7 +134,9 @@ export async function handleRest(request: Request, path: string, state: RestStat
 	}
 	calls.push(call)
 	for (const override of state.overrides) {
-		if (override.method === call.method && override.pattern.test(path)) return override.respond(call)
+		if (override.method !== call.method || !override.pattern.test(path)) continue
+		const response = override.respond(call)
+		if (response) return response
 	}
 	for (const route of routes) {
 		if (route.method !== call.method) continue
