@@ -4,6 +4,7 @@
  * shard of this process ready, each shard's state in the body; README "Health"). Only
  * started when BOT_METRICS_PORT is set.
  */
+import { RETRY_AFTER_SECONDS } from '../server/errors'
 import { bearerMatches } from '../server/bearer'
 import { negotiate, type Registry } from '../observability/metrics'
 
@@ -48,7 +49,9 @@ export function startMetricsServer(options: MetricsServerOptions) {
 					return json({ status: 'ok' })
 				case '/health/ready': {
 					const { ready, shards } = options.readiness?.() ?? { ready: true, shards: {} }
-					return json({ status: ready ? 'ok' : 'unavailable', shards }, ready ? 200 : 503)
+					// A shard reconnects within seconds; probes and load balancers may ask again then.
+					const retry: Record<string, string> = ready ? {} : { 'retry-after': String(RETRY_AFTER_SECONDS) }
+					return json({ status: ready ? 'ok' : 'unavailable', shards }, ready ? 200 : 503, retry)
 				}
 				default:
 					return error(404, 'NOT_FOUND', `No route for ${pathname}`)

@@ -66,7 +66,9 @@ describe('loadBotConfig', () => {
 
 	test('API_TOKEN: the first of the comma-separated tokens is the one sent', () => {
 		expect(load({ API_TOKEN: 'first-token' }).apiToken).toBe('first-token')
-		expect(load({ API_TOKEN: ' new-token , old-token ,' }).apiToken).toBe('new-token')
+		expect(load({ API_TOKEN: ' new-token , old-token ' }).apiToken).toBe('new-token')
+		// Read as the API reads it: an empty token (a stray comma) is a mistake, not a wildcard.
+		expect(() => load({ API_TOKEN: 'new-token,' })).toThrow('API_TOKEN: expected')
 	})
 
 	const shardErrors: Array<[string, Record<string, string>, RegExp]> = [

@@ -13,6 +13,7 @@ import { createLogger } from '../../src/observability/logger'
 import { Registry } from '../../src/observability/metrics'
 import type { FakeDiscord } from '../fakes/discord'
 import { createTestApp, type TestApp, type TestAppOptions } from '../helpers/app'
+import { Changes, waitForChange } from '../helpers/output'
 import type { LogLine } from './processes'
 
 export interface InProcessBotOptions {
@@ -34,11 +35,18 @@ export interface InProcessBotOptions {
 
 export async function startInProcessBot(options: InProcessBotOptions) {
 	const chunks: string[] = []
+	const written = new Changes()
 	const logger = createLogger({
 		format: 'json',
 		level: 'debug',
 		name: 'bot',
-		sink: { write: (chunk: string) => void chunks.push(chunk), flush: () => {} },
+		sink: {
+			write: (chunk: string) => {
+				chunks.push(chunk)
+				written.notify()
+			},
+			flush: () => {},
+		},
 	})
 	const registry = new Registry()
 	const fatalCloses: FatalClose[] = []
@@ -83,14 +91,13 @@ export async function startInProcessBot(options: InProcessBotOptions) {
 		logs,
 		fatalCloses,
 		metricsUrl: server ? `http://127.0.0.1:${server.port}` : undefined,
-		async waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 5_000, what = 'a log line') {
-			const deadline = Date.now() + timeoutMs
-			for (;;) {
-				const found = logs().find(predicate)
-				if (found) return found
-				if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; logs:\n${chunks.join('')}`)
-				await Bun.sleep(10)
-			}
+		waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 5_000, what = 'a log line') {
+			return waitForChange(
+				written,
+				() => logs().find(predicate),
+				timeoutMs,
+				() => `Timed out waiting for ${what}; logs:\n${chunks.join('')}`,
+			)
 		},
 		/** Waits for the handlers still running, then disconnects. */
 		async stop() {

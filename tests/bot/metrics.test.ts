@@ -11,6 +11,8 @@ import { createTestApp, type TestApp } from '../helpers/app'
 import { checkMetrics, requirePromtool } from '../helpers/promtool'
 import { type InProcessBot, startInProcessBot } from './harness'
 
+const hasPromtool = requirePromtool('bot /metrics lint')
+
 let app: TestApp
 let apiServer: ReturnType<typeof Bun.serve>
 let fake: FakeDiscord
@@ -152,8 +154,7 @@ describe('bot metrics', () => {
 		)
 	})
 
-	test('promtool check metrics accepts the exposition', async () => {
-		if (!requirePromtool('bot /metrics lint')) return
+	test.skipIf(!hasPromtool)('promtool check metrics accepts the exposition', async () => {
 		const { code, output } = await checkMetrics(await text())
 		expect(output).toBe('')
 		expect(code).toBe(0)

@@ -4,6 +4,7 @@
  * (SIGKILL if it does not exit in time).
  */
 import type { Subprocess } from 'bun'
+import { collect, waitForChange } from '../helpers/output'
 
 export type LogLine = Record<string, any> & { level: string; logger: string; event: string; correlation_id?: string }
 
@@ -29,20 +30,12 @@ export function spawnLogged(cmd: string[], env: Record<string, string>): Running
 		stdout: 'pipe',
 		stderr: 'pipe',
 	})
-	let text = ''
-	let stderr = ''
-	const readOut = (async () => {
-		const decoder = new TextDecoder()
-		for await (const chunk of proc.stdout) text += decoder.decode(chunk, { stream: true })
-	})()
-	const readErr = (async () => {
-		const decoder = new TextDecoder()
-		for await (const chunk of proc.stderr) stderr += decoder.decode(chunk, { stream: true })
-	})()
-	const finished = Promise.all([proc.exited, readOut, readErr]).then(([code]) => code)
+	const out = collect(proc.stdout)
+	const err = collect(proc.stderr)
+	const finished = Promise.all([proc.exited, out.done, err.done]).then(([code]) => code)
 
 	const lines = (): LogLine[] =>
-		text
+		out.text
 			.split('\n')
 			.filter((line) => line.trim() !== '')
 			.map((line) => {
@@ -57,18 +50,19 @@ export function spawnLogged(cmd: string[], env: Record<string, string>): Running
 		proc,
 		finished,
 		lines,
-		output: () => text + (stderr ? `\n[stderr]\n${stderr}` : ''),
-		async waitForLine(predicate, timeoutMs = 10_000, what = 'a log line') {
-			const deadline = Date.now() + timeoutMs
-			for (;;) {
-				const found = lines().find(predicate)
-				if (found) return found
-				const command = cmd.join(' ')
-				if (proc.exitCode !== null)
-					throw new Error(`${command} exited (${proc.exitCode}) before ${what}:\n${this.output()}`)
-				if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what} from ${command}:\n${this.output()}`)
-				await Bun.sleep(20)
-			}
+		output: () => out.text + (err.text ? `\n[stderr]\n${err.text}` : ''),
+		waitForLine(predicate, timeoutMs = 10_000, what = 'a log line') {
+			const command = cmd.join(' ')
+			return waitForChange(
+				out.changes,
+				() => lines().find(predicate),
+				timeoutMs,
+				() =>
+					out.ended
+						? `${command} exited (${proc.exitCode}) before ${what}:\n${this.output()}`
+						: `Timed out waiting for ${what} from ${command}:\n${this.output()}`,
+				() => out.ended,
+			)
 		},
 		async stop(signal = 'SIGTERM', timeoutMs = 5_000) {
 			if (proc.exitCode !== null) return proc.exitCode

@@ -51,6 +51,7 @@ const statusOf = async (id: string) => (await api.app.request('GET', `/api/guild
 const metrics = async (bot: InProcessBot) => (await fetch(`${bot.metricsUrl}/metrics`)).text()
 const health = async (bot: InProcessBot) => {
 	const response = await fetch(`${bot.metricsUrl}/health/ready`)
+	if (response.status === 503) expect(response.headers.get('retry-after')).toBe('5')
 	return {
 		status: response.status,
 		body: (await response.json()) as { status: string; shards: Record<string, string> },

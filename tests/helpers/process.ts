@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
+import { collect, jsonLines, waitForChange } from './output'
 
 const ROOT = join(import.meta.dir, '..', '..')
 
@@ -28,64 +29,6 @@ export interface ApiProcess {
 	logs(): Record<string, any>[]
 	waitForLine(predicate: (line: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>
 	stop(signal?: NodeJS.Signals): Promise<number>
-}
-
-/** What a stream has said so far; `changed` resolves at its next chunk or its end. */
-interface Collected {
-	text: string
-	ended: boolean
-	changed: Promise<void>
-}
-
-function collect(stream: ReadableStream<Uint8Array>): Collected {
-	let notify = () => {}
-	const into: Collected = { text: '', ended: false, changed: new Promise((resolve) => (notify = resolve)) }
-	const next = () => {
-		const done = notify
-		into.changed = new Promise((resolve) => (notify = resolve))
-		done()
-	}
-	void (async () => {
-		const decoder = new TextDecoder()
-		try {
-			for await (const chunk of stream) {
-				into.text += decoder.decode(chunk, { stream: true })
-				next()
-			}
-		} finally {
-			into.ended = true
-			next()
-		}
-	})()
-	return into
-}
-
-/**
- * Resolves with the first JSON line of `out` that `predicate` accepts, checking each time
- * the stream delivers more; rejects after `timeoutMs` or when the stream ends without one.
- */
-async function waitForJsonLine(
-	out: Collected,
-	predicate: (line: Record<string, any>) => boolean,
-	timeoutMs: number,
-	describe: () => string,
-): Promise<Record<string, any>> {
-	const deadline = Date.now() + timeoutMs
-	for (;;) {
-		for (const line of out.text.split('\n')) {
-			try {
-				const parsed = JSON.parse(line)
-				if (parsed && typeof parsed === 'object' && predicate(parsed)) return parsed
-			} catch {
-				// not a JSON line (yet)
-			}
-		}
-		const left = deadline - Date.now()
-		if (out.ended || left <= 0) throw new Error(`no matching log line within ${timeoutMs} ms; ${describe()}`)
-		let timer: Timer | undefined
-		await Promise.race([out.changed, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))])
-		clearTimeout(timer)
-	}
 }
 
 /** Starts the API and resolves once it answers /health/live. */
@@ -120,7 +63,13 @@ export async function spawnApi(env: Record<string, string>, options: { port?: nu
 		stderr: () => err.text,
 		logs: () => lines().map((l) => JSON.parse(l)),
 		waitForLine(predicate, timeoutMs = 10_000) {
-			return waitForJsonLine(out, predicate, timeoutMs, () => `stdout:\n${out.text}\nstderr:\n${err.text}`)
+			return waitForChange(
+				out.changes,
+				() => jsonLines(out.text).find(predicate),
+				timeoutMs,
+				() => `no matching log line within ${timeoutMs} ms; stdout:\n${out.text}\nstderr:\n${err.text}`,
+				() => out.ended,
+			)
 		},
 		async stop(signal = 'SIGTERM') {
 			if (proc.exitCode === null) proc.kill(signal)

@@ -97,6 +97,9 @@ const ALLOWED: Record<string, string[]> = {
 		'BOT_METRICS_PORT',
 		'BOT_METRICS_HOST',
 		'LOG_FORMAT',
+		'DISCORD_SHARD_COUNT',
+		'DISCORD_SHARD_IDS',
+		'BOT_SYNC_CONCURRENCY',
 	],
 	prometheus: [],
 	grafana: [
