@@ -265,9 +265,9 @@ export function readTraceContext(headers: { get(name: string): string | null }):
 // ---------------------------------------------------------------------------------------------
 // IDs
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 // Random bytes are drawn from the system CSPRNG a page at a time; each byte is used once.
 const pool = new Uint8Array(4096)
+const poolHex = Buffer.from(pool.buffer)
 let poolOffset = pool.length
 
 function randomHexId(bytes: number): string {
@@ -276,16 +276,10 @@ function randomHexId(bytes: number): string {
 			crypto.getRandomValues(pool)
 			poolOffset = 0
 		}
-		let id = ''
-		let any = 0
-		for (let i = poolOffset; i < poolOffset + bytes; i++) {
-			const b = pool[i] as number
-			any |= b
-			id += HEX[b]
-		}
+		const start = poolOffset
 		poolOffset += bytes
 		// All-zero IDs are invalid; drawing one (a chance in 2^64 or less) just means drawing again.
-		if (any !== 0) return id
+		for (let i = start; i < poolOffset; i++) if (pool[i] !== 0) return poolHex.toString('hex', start, poolOffset)
 	}
 }
 
