@@ -64,9 +64,14 @@ function isAllZero(s: string, from: number, count: number): boolean {
 	return true
 }
 
-const DASH = 0x2d
 /** `00-` + 32 + `-` + 16 + `-` + 2: the length of a version 00 value. */
 const TRACEPARENT_LENGTH = 55
+// The three fields every version shares, then the end (version 00) or, for higher versions, a
+// `-` and fields this version does not define. Compiled once; linear, nothing to backtrack.
+const VERSION_00 = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
+const HIGHER_VERSION = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:-|$)/
+const ZERO_TRACE_ID = '0'.repeat(32)
+const ZERO_SPAN_ID = '0'.repeat(16)
 
 /**
  * Reads a `traceparent` header. Version `00` must be exactly `00-{trace-id}-{parent-id}-{flags}`
@@ -79,22 +84,18 @@ const TRACEPARENT_LENGTH = 55
 export function parseTraceParent(header: string | null | undefined): ParsedHeader<TraceParent> {
 	if (header === null || header === undefined) return ABSENT
 	const v = trimOws(header)
-	if (v.length < TRACEPARENT_LENGTH) return rejected(header)
-	if (!isLowerHex(v, 0, 2) || v.charCodeAt(2) !== DASH) return rejected(header)
-	const version = v.slice(0, 2)
-	if (version === 'ff') return rejected(header)
-	if (version === '00' ? v.length !== TRACEPARENT_LENGTH : v.length > TRACEPARENT_LENGTH && v.charCodeAt(55) !== DASH)
-		return rejected(header)
-	if (!isLowerHex(v, 3, 32) || v.charCodeAt(35) !== DASH) return rejected(header)
-	if (!isLowerHex(v, 36, 16) || v.charCodeAt(52) !== DASH) return rejected(header)
-	if (!isLowerHex(v, 53, 2)) return rejected(header)
-	if (isAllZero(v, 3, 32) || isAllZero(v, 36, 16)) return rejected(header)
-	const flags = Number.parseInt(v.slice(53, 55), 16)
-	return {
-		value: { traceId: v.slice(3, 35), parentId: v.slice(36, 52), sampled: (flags & 1) === 1 },
-		verdict: 'accepted',
-		rejectedLength: 0,
-	}
+	const valid =
+		v.length === TRACEPARENT_LENGTH && v.charCodeAt(0) === 0x30 && v.charCodeAt(1) === 0x30
+			? VERSION_00.test(v)
+			: v.length >= TRACEPARENT_LENGTH && !v.startsWith('00') && !v.startsWith('ff') && HIGHER_VERSION.test(v)
+	if (!valid) return rejected(header)
+	const traceId = v.slice(3, 35)
+	const parentId = v.slice(36, 52)
+	if (traceId === ZERO_TRACE_ID || parentId === ZERO_SPAN_ID) return rejected(header)
+	// The sampled flag is bit 0 of the flags byte, i.e. of its second hex digit.
+	const low = v.charCodeAt(54)
+	const sampled = ((low <= 0x39 ? low - 0x30 : low - 0x57) & 1) === 1
+	return { value: { traceId, parentId, sampled }, verdict: 'accepted', rejectedLength: 0 }
 }
 
 /**
@@ -220,7 +221,7 @@ export function parseTraceState(header: string | null | undefined): ParsedHeader
 		const key = member.slice(0, eq)
 		const value = member.slice(eq + 1)
 		if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) return rejected(header)
-		for (const [k] of entries) if (k === key) return rejected(header)
+		for (let i = 0; i < entries.length; i++) if ((entries[i] as Entry)[0] === key) return rejected(header)
 		entries.push([key, value])
 	}
 	return { value: TraceState.fromValidEntries(entries), verdict: 'accepted', rejectedLength: 0 }
