@@ -4,7 +4,7 @@
  * server's logs: the correlation ID, the status (when a response arrived) and the error body.
  */
 
-/** The JSON error shape our API returns (DESIGN.md "Errors"). */
+/** The JSON error shape our API returns (README "HTTP API"). */
 export interface ApiErrorBody {
 	error: { code: string; message: string; correlation_id: string }
 }
