@@ -12,23 +12,11 @@ import {
 	traceExemplar,
 } from '../../src/observability/metrics/index.ts'
 import { requireTools, SLOW, startPrometheus, waitFor } from '../monitoring/support.ts'
-import { samples } from './helpers.ts'
+import { latencyRegistry, samples } from './helpers.ts'
 
-const NOW = 1732560000123
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
 const SPAN = '00f067aa0ba902b7'
 const UUID = '5f0c6c2e-8a0e-4c6b-9d4e-2b1f3a4c5d6e'
-
-function latency() {
-	const registry = new Registry({ now: () => NOW })
-	const histogram = registry.histogram({
-		name: 'http_request_duration_seconds',
-		help: 'Request latency.',
-		labelNames: ['method', 'endpoint'] as const,
-		buckets: [0.005, 0.01, 1],
-	})
-	return { registry, series: histogram.labels('GET', '/x') }
-}
 
 const codePoints = (s: string) => [...s].length
 
@@ -91,7 +79,7 @@ describe('ExemplarLabels.of', () => {
 
 describe('histogram exemplars', () => {
 	test('a label set is rendered in braces after the bucket, as the latest exemplar of its bucket', () => {
-		const { registry, series } = latency()
+		const { registry, series } = latencyRegistry()
 		series.observe(0.0061, traceExemplar(TRACE, SPAN, UUID))
 		series.observe(0.0067, traceExemplar(TRACE, '1111111111111111'))
 		series.observe(3, 'legacy-correlation-id')
@@ -105,7 +93,7 @@ describe('histogram exemplars', () => {
 	})
 
 	test('the three labels together', () => {
-		const { registry, series } = latency()
+		const { registry, series } = latencyRegistry()
 		series.observe(0.5, traceExemplar(TRACE, SPAN, UUID))
 		expect(registry.render('openmetrics')).toContain(
 			`} 1 # {trace_id="${TRACE}",span_id="${SPAN}",correlation_id="${UUID}"} 0.5 1732560000.123\n`,
@@ -113,14 +101,14 @@ describe('histogram exemplars', () => {
 	})
 
 	test('an undefined exemplar (a set that did not fit) or a plain object is no exemplar', () => {
-		const { registry, series } = latency()
+		const { registry, series } = latencyRegistry()
 		series.observe(0.001, ExemplarLabels.of({ a: 'x'.repeat(200) }))
 		series.observe(0.002, { trace_id: TRACE } as unknown as ExemplarLabels)
 		expect(registry.render('openmetrics')).not.toContain(' # {')
 	})
 
 	test('the set is escaped once, when first rendered, and reused', () => {
-		const { registry, series } = latency()
+		const { registry, series } = latencyRegistry()
 		const labels = ExemplarLabels.of({ note: 'quote " here' })!
 		series.observe(0.001, labels)
 		const first = registry.render('openmetrics')

@@ -1,10 +1,10 @@
 /**
- * Exemplar label sets (README "Metrics"): what a histogram bucket's latest exemplar carries,
- * validated once when the set is made, escaped only if a scrape renders it.
+ * Exemplar label sets (README "Tracing (W3C Trace Context, OpenTelemetry)"): what a histogram
+ * bucket's latest exemplar carries, validated once when the set is made, escaped only if a
+ * scrape renders it.
  *
  * OpenMetrics 1.0 caps an exemplar's label set at 128 UTF-8 code points, names and values
- * together; Prometheus rejects a longer one (and with it the scrape), so a set that does not
- * fit is never made.
+ * together, so a set that does not fit is never made.
  */
 import { escapeLabelValue } from './format.ts'
 
