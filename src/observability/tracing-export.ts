@@ -192,7 +192,8 @@ class SdkSpan implements HttpServerSpan, HttpClientSpan, InternalSpan {
 
 /**
  * Starts the SDK. Spans are exported in batches from timers; an unreachable or slow collector
- * costs callers nothing: a full queue drops spans (counted in the failure line), it never blocks.
+ * costs callers nothing: its failures are counted for the failure line, and once the queue is
+ * full new spans are dropped, never waited for.
  */
 export function createExportingTracing(options: TracingOptions, config: OtlpExportConfig): Tracing {
 	const tracing = options.config
