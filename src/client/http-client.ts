@@ -1,11 +1,16 @@
 /**
  * The shared HTTP client for calls between our processes (the bot → the API, and anything
  * else that calls HTTP): web-standard `fetch`, JSON in and out, the current correlation ID
- * on every attempt, per-attempt timeouts, bounded retries with capped exponential backoff and
- * full jitter, request/response log lines, metrics hooks and typed errors.
+ * and a W3C `traceparent` on every attempt, per-attempt timeouts, bounded retries with capped
+ * exponential backoff and full jitter, request/response log lines, metrics hooks, a CLIENT
+ * span per attempt when tracing exports, and typed errors.
  */
+import type { SpanContext } from '@opentelemetry/api'
 import type { ILogLayer } from 'loglayer'
 import { currentCorrelationId, runWithContext } from '../observability/context'
+import { type ExemplarLabels, traceExemplar } from '../observability/metrics'
+import { formatTraceParent, TRACEPARENT_HEADER, TRACESTATE_HEADER } from '../observability/trace-context'
+import { disabledTracing, type Tracing } from '../observability/tracing'
 import {
 	ApiBadResponseError,
 	ApiConflictError,
@@ -28,8 +33,13 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 
 export interface HttpClientMetrics {
 	/** Counter with labels (method, endpoint, status); status is the code, `timeout` or `network_error`. */
 	requests?: { labels(method: string, endpoint: string, status: string): { inc(): void } }
-	/** Histogram of attempt durations in seconds with labels (method, endpoint). */
-	duration?: { labels(method: string, endpoint: string): { observe(seconds: number, exemplar?: string): void } }
+	/**
+	 * Histogram of attempt durations in seconds with labels (method, endpoint); each observation
+	 * carries the attempt's exemplar (`trace_id`, `span_id`, and `correlation_id` when it differs).
+	 */
+	duration?: {
+		labels(method: string, endpoint: string): { observe(seconds: number, exemplar?: ExemplarLabels): void }
+	}
 	/** Counter of scheduled retries with labels (method, endpoint). */
 	retries?: { labels(method: string, endpoint: string): { inc(): void } }
 }
@@ -44,6 +54,17 @@ export interface HttpClientOptions {
 	getCorrelationId?: () => string | undefined
 	/** Makes an ID for a call made outside any context (default `crypto.randomUUID`). */
 	generateCorrelationId?: () => string
+	/**
+	 * The process's tracing, for one CLIENT span per attempt when it exports. Default: none
+	 * exported; every attempt still sends a `traceparent`.
+	 */
+	tracing?: Tracing
+	/**
+	 * The span of the current event or request, read once per call: every attempt's span is its
+	 * child and carries its trace ID and sampled flag (and its `tracestate`). Default: none, and
+	 * each attempt then starts a trace of its own.
+	 */
+	getParentSpan?: () => SpanContext | undefined
 	/** Per-attempt timeout (default 10 000). */
 	attemptTimeoutMs?: number
 	/**
@@ -139,6 +160,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 	const log = options.logger
 	const getCorrelationId = options.getCorrelationId ?? currentCorrelationId
 	const generateId = options.generateCorrelationId ?? (() => crypto.randomUUID())
+	const tracing = options.tracing ?? disabledTracing
+	const getParentSpan = options.getParentSpan
 	const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init))
 	const clock = options.clock ?? (() => performance.now())
 	const now = options.now ?? Date.now
@@ -167,7 +190,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 		return { outcome, label, durationMs: clock() - started }
 	}
 
-	async function call(method: HttpMethod, endpoint: string, correlationId: string, opts: RequestOptions) {
+	async function call(
+		method: HttpMethod,
+		endpoint: string,
+		correlationId: string,
+		parent: SpanContext | undefined,
+		opts: RequestOptions,
+	) {
 		const url = buildUrl(baseUrl, endpoint, opts.params, opts.query)
 		const retrySafe = opts.idempotent ?? isIdempotentMethod(method)
 		const attemptTimeoutMs = opts.attemptTimeoutMs ?? options.attemptTimeoutMs ?? 10_000
@@ -180,16 +209,32 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 		}
 		const body = opts.body === undefined ? undefined : JSON.stringify(opts.body)
 		if (body !== undefined) headers['content-type'] = 'application/json'
+		// The caller's tracestate goes on unchanged with every attempt (W3C Trace Context).
+		const traceState = parent?.traceState?.serialize()
+		if (traceState) headers[TRACESTATE_HEADER] = traceState
 		const what = `${method} ${endpoint}`
 		const fields = { method, endpoint }
 
 		for (let attempt = 1; ; attempt++) {
 			log?.withMetadata({ ...fields, attempt }).debug('API request')
 			const timeoutMs = Math.max(1, Math.min(attemptTimeoutMs, deadline - clock()))
-			const { outcome, label, durationMs } = await attemptOnce(url, { method, headers, body }, timeoutMs, opts.signal)
-			options.metrics?.requests?.labels(method, endpoint, label).inc()
-			options.metrics?.duration?.labels(method, endpoint).observe(durationMs / 1000, correlationId)
+			// Each attempt is a span of its own, so the server's span of a retry has the retry as parent.
+			const span = tracing.startHttpClientSpan({ parent, method, url, route: endpoint, resendCount: attempt - 1 })
+			const attemptHeaders = { ...headers, [TRACEPARENT_HEADER]: formatTraceParent(span) }
+			let attemptResult: Awaited<ReturnType<typeof attemptOnce>>
+			try {
+				attemptResult = await attemptOnce(url, { method, headers: attemptHeaders, body }, timeoutMs, opts.signal)
+			} catch (cancelled) {
+				span.end({ errorType: 'cancelled' })
+				throw cancelled
+			}
+			const { outcome, label, durationMs } = attemptResult
 			const status = outcome.kind === 'response' ? outcome.response.status : undefined
+			span.end(status === undefined ? { errorType: networkErrorType(outcome) } : { status })
+			options.metrics?.requests?.labels(method, endpoint, label).inc()
+			options.metrics?.duration
+				?.labels(method, endpoint)
+				.observe(durationMs / 1000, traceExemplar(span.traceId, span.spanId, correlationId))
 			// Log fields keep one type each: a numeric status, or the kind of failure when none came.
 			const attemptFields = {
 				...fields,
@@ -254,7 +299,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 		request(method: HttpMethod, endpoint: string, opts: RequestOptions = {}) {
 			// One ID for the whole call, fixed before the first attempt, so every retry carries it.
 			const correlationId = getCorrelationId() ?? generateId()
-			const run = () => call(method, endpoint, correlationId, opts)
+			const parent = getParentSpan?.()
+			const run = () => call(method, endpoint, correlationId, parent, opts)
 			inFlight++
 			// The logger reads the ID from the async context; a call made outside one (or with an
 			// injected ID) gets its own, so its log lines carry the ID that went on the wire.
@@ -266,6 +312,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 		},
 	}
 	return client as HttpClient
+}
+
+/** `error.type` of an attempt that got no response: `timeout`, else the error's code or class name. */
+function networkErrorType(outcome: Outcome): string {
+	if (outcome.kind !== 'network') return '_OTHER'
+	if (outcome.timedOut) return 'timeout'
+	const code = (outcome.error as { code?: unknown } | undefined)?.code
+	if (typeof code === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(code)) return code
+	return outcome.error instanceof Error ? outcome.error.constructor.name : '_OTHER'
 }
 
 function classify(what: string, status: number, details: ApiErrorDetails) {

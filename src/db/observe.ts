@@ -3,7 +3,7 @@ import type { LogLayer } from 'loglayer'
 import { databaseErrorKind } from '../errors'
 import type { ApiMetrics } from '../observability/api-metrics'
 import type { DatabaseOptions } from './client'
-import { queryOperation } from './instrument'
+import { type DriverObserver, queryOperation } from './instrument'
 
 const MAX_LOGGED_SQL = 2000
 
@@ -11,10 +11,12 @@ const MAX_LOGGED_SQL = 2000
  * Drizzle's logger counts `db_queries_total` and writes a debug line with the SQL text
  * (never the parameter values); the driver hook times every statement and counts its failures by kind, so
  * db_errors_total and db_query_duration_seconds_count come from the same place.
+ * `statementSpans` (from `databaseSpans` in ./spans.ts) also sees every finished statement.
  */
 export function databaseObservers(
 	metrics: ApiMetrics,
 	logger: LogLayer,
+	statementSpans?: DriverObserver,
 ): Pick<DatabaseOptions, 'logQuery' | 'observeDriver'> {
 	return {
 		logQuery(query) {
@@ -24,6 +26,7 @@ export function databaseObservers(
 				logger.withMetadata({ operation, sql: query.slice(0, MAX_LOGGED_SQL) }).debug('Query')
 		},
 		observeDriver(query, seconds, error) {
+			statementSpans?.(query, seconds, error)
 			const operation = queryOperation(query)
 			metrics.dbQueryDuration.labels(operation).observe(seconds)
 			if (error) {

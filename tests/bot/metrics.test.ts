@@ -160,12 +160,14 @@ describe('bot metrics', () => {
 		expect(code).toBe(0)
 	})
 
-	test('OpenMetrics on request, with the correlation ID as exemplar', async () => {
+	test('OpenMetrics on request, with trace_id, span_id and the correlation ID as exemplar', async () => {
 		const response = await scrape('application/openmetrics-text; version=1.0.0')
 		expect(response.headers.get('content-type')).toStartWith('application/openmetrics-text')
 		const body = await response.text()
 		expect(body).toEndWith('# EOF\n')
-		expect(body).toMatch(/bot_api_request_duration_seconds_bucket\{[^}]*\} 1 # \{correlation_id="[0-9a-f-]{36}"\}/)
+		expect(body).toMatch(
+			/bot_api_request_duration_seconds_bucket\{[^}]*\} 1 # \{trace_id="[0-9a-f]{32}",span_id="[0-9a-f]{16}",correlation_id="[0-9a-f-]{36}"\}/,
+		)
 		expect(body).toMatch(/discord_command_duration_seconds_bucket\{[^}]*\} \d+ # \{correlation_id="[0-9a-f-]{36}"\}/)
 	})
 

@@ -6,21 +6,9 @@ import {
 	Registry,
 	TEXT_CONTENT_TYPE,
 } from '../../src/observability/metrics/index.ts'
-import { family, samples } from './helpers.ts'
+import { family, latencyRegistry, NOW, samples } from './helpers.ts'
 
 const help = 'Help text.'
-const NOW = 1732560000123
-
-function latencyRegistry() {
-	const registry = new Registry({ now: () => NOW })
-	const latency = registry.histogram({
-		name: 'http_request_duration_seconds',
-		help: 'Request latency.',
-		labelNames: ['method', 'endpoint'] as const,
-		buckets: [0.005, 0.01, 1],
-	})
-	return { registry, series: latency.labels('GET', '/x') }
-}
 
 describe('OpenMetrics 1.0', () => {
 	test('counter families drop _total in HELP/TYPE, samples keep it, output ends with # EOF', () => {

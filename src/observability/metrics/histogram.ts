@@ -1,3 +1,4 @@
+import { EXEMPLAR_MAX_CODE_POINTS, ExemplarLabels } from './exemplar.ts'
 import { escapeLabelValue, formatNumber, formatOpenMetricsLe } from './format.ts'
 import { Metric, type MetricContext } from './metric.ts'
 import { validateBuckets } from './validate.ts'
@@ -9,13 +10,22 @@ export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([
 	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ])
 
-/** The exemplar label carrying the observation's correlation ID. */
+/** The exemplar label of an observation given a plain string (a correlation ID). */
 const EXEMPLAR_LABEL = 'correlation_id'
 const EXEMPLAR_OPEN = utf8(` # {${EXEMPLAR_LABEL}="`)
 const EXEMPLAR_CLOSE = utf8('"} ')
+const LABEL_SET_OPEN = utf8(' # {')
+const LABEL_SET_CLOSE = utf8('} ')
 const SPACE = 32
 /** OpenMetrics caps an exemplar's label names plus values at 128 code points. */
-const EXEMPLAR_VALUE_MAX = 128 - EXEMPLAR_LABEL.length
+const EXEMPLAR_VALUE_MAX = EXEMPLAR_MAX_CODE_POINTS - EXEMPLAR_LABEL.length
+
+/**
+ * What `observe` accepts as an exemplar: a label set ({@link ExemplarLabels}, e.g.
+ * `traceExemplar(traceId, spanId, correlationId)`), or a string, which is the set
+ * `{correlation_id="<string>"}`.
+ */
+export type Exemplar = ExemplarLabels | string
 
 /** True when `id` can be attached without Prometheus rejecting the exemplar. */
 function exemplarFits(id: string): boolean {
@@ -31,10 +41,11 @@ function exemplarFits(id: string): boolean {
 /** One histogram series. Hold on to it to skip the label lookup on hot paths. */
 export interface HistogramChild {
 	/**
-	 * Records `value`; NaN and non-numbers are ignored. `exemplar` (a correlation ID) becomes the
-	 * bucket's latest OpenMetrics exemplar, unless it is too long to be a valid one.
+	 * Records `value`; NaN and non-numbers are ignored. `exemplar` becomes the bucket's latest
+	 * OpenMetrics exemplar; a string that is too long to be a valid one is ignored (label sets are
+	 * checked when made).
 	 */
-	observe(value: number, exemplar?: string): void
+	observe(value: number, exemplar?: Exemplar): void
 }
 
 /** Per-metric data every series of a histogram shares. */
@@ -49,7 +60,7 @@ class HistogramSeries implements HistogramChild {
 	/** Non-cumulative per-bucket counts; render accumulates, so +Inf always equals _count. */
 	readonly counts: Float64Array
 	// Latest exemplar per bucket, preallocated so observe() only stores into slots.
-	readonly exemplarIds: (string | undefined)[]
+	readonly exemplarIds: (Exemplar | undefined)[]
 	readonly exemplarValues: Float64Array
 	readonly exemplarTimes: Float64Array
 
@@ -73,12 +84,12 @@ class HistogramSeries implements HistogramChild {
 		this.countPrefix = utf8(`${name}_count${braced} `)
 		const slots = shape.bounds.length + 1
 		this.counts = new Float64Array(slots)
-		this.exemplarIds = new Array<string | undefined>(slots).fill(undefined)
+		this.exemplarIds = new Array<Exemplar | undefined>(slots).fill(undefined)
 		this.exemplarValues = new Float64Array(slots)
 		this.exemplarTimes = new Float64Array(slots)
 	}
 
-	observe(value: number, exemplar?: string): void {
+	observe(value: number, exemplar?: Exemplar): void {
 		if (typeof value !== 'number' || value !== value) return
 		const bounds = this.shape.bounds
 		let lo = 0
@@ -90,7 +101,7 @@ class HistogramSeries implements HistogramChild {
 		}
 		this.counts[lo] = (this.counts[lo] as number) + 1
 		this.sum += value
-		if (typeof exemplar === 'string' && exemplarFits(exemplar)) {
+		if (typeof exemplar === 'string' ? exemplarFits(exemplar) : exemplar instanceof ExemplarLabels) {
 			this.exemplarIds[lo] = exemplar
 			this.exemplarValues[lo] = value
 			this.exemplarTimes[lo] = this.shape.now()
@@ -128,7 +139,7 @@ export class Histogram<L extends LabelNames = readonly []> extends Metric<L, His
 	}
 
 	/** Records a value on an unlabelled histogram. */
-	observe(this: Histogram<readonly []>, value: number, exemplar?: string): void {
+	observe(this: Histogram<readonly []>, value: number, exemplar?: Exemplar): void {
 		this.single().observe(value, exemplar)
 	}
 
@@ -155,9 +166,15 @@ export class Histogram<L extends LabelNames = readonly []> extends Metric<L, His
 				out.bytes(this.openMetricsBucketHeads[b] as Uint8Array)
 				out.bytes(s.openMetricsBucketSuffix)
 				out.number(cumulative)
-				out.bytes(EXEMPLAR_OPEN)
-				out.text(escapeLabelValue(id))
-				out.bytes(EXEMPLAR_CLOSE)
+				if (typeof id === 'string') {
+					out.bytes(EXEMPLAR_OPEN)
+					out.text(escapeLabelValue(id))
+					out.bytes(EXEMPLAR_CLOSE)
+				} else {
+					out.bytes(LABEL_SET_OPEN)
+					out.text(id.text())
+					out.bytes(LABEL_SET_CLOSE)
+				}
 				out.number(s.exemplarValues[b] as number)
 				out.byte(SPACE)
 				out.number((s.exemplarTimes[b] as number) / 1000)

@@ -7,7 +7,14 @@ export {
 	type SettableCounterChild,
 } from './counter.ts'
 export { Gauge, type GaugeChild, type GaugeDefinition } from './gauge.ts'
-export { DEFAULT_BUCKETS, Histogram, type HistogramChild, type HistogramDefinition } from './histogram.ts'
+export {
+	DEFAULT_BUCKETS,
+	type Exemplar,
+	Histogram,
+	type HistogramChild,
+	type HistogramDefinition,
+} from './histogram.ts'
+export { EXEMPLAR_MAX_CODE_POINTS, ExemplarLabels, traceExemplar } from './exemplar.ts'
 export { OVERFLOW_LABEL_VALUE } from './metric.ts'
 export { MetricDefinitionError } from './validate.ts'
 export {
