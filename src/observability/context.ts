@@ -8,12 +8,25 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 
+/** A span's identity, enough to make children of it (OpenTelemetry's SpanContext). */
+export interface ParentSpan {
+	readonly traceId: string
+	readonly spanId: string
+	readonly traceFlags: number
+}
+
 /**
  * What we know about the request or event being handled. Deliberately a plain object that
  * may be changed later in the request: the logger reads it when it writes a line.
  */
 export interface RequestContext {
 	correlationId: string
+	/** The W3C trace the work belongs to (32 hex characters), README "Tracing". */
+	traceId?: string
+	/** The span of this request or event (16 hex characters). */
+	spanId?: string
+	/** The same span as a parent for the spans of the work it causes (database, API calls). */
+	span?: ParentSpan
 }
 
 const storage = new AsyncLocalStorage<RequestContext>()

@@ -34,6 +34,9 @@ export const LEVEL_NAMES: Readonly<Record<string, LevelName>> = {
  */
 export interface LineIds {
 	correlation_id?: string
+	/** OpenTelemetry's log-correlation field names for formats other than OTLP. */
+	trace_id?: string
+	span_id?: string
 }
 
 /** The parts of one log call, as the transport hands them to a format. */
@@ -75,7 +78,16 @@ interface FieldKey {
 // Our own fields keep their place and meaning: a user field with the same name
 // is renamed rather than allowed to overwrite them. Integer-like names would be
 // hoisted before `timestamp` by JSON.stringify, `__proto__` would be swallowed.
-const RESERVED = new Set(['timestamp', 'level', 'logger', 'correlation_id', 'event', '__proto__'])
+const RESERVED = new Set([
+	'timestamp',
+	'level',
+	'logger',
+	'correlation_id',
+	'trace_id',
+	'span_id',
+	'event',
+	'__proto__',
+])
 const INTEGER_LIKE = /^\d+$/
 const MAX_CACHED_KEYS = 4096
 const keyCache = new Map<string, FieldKey>()
@@ -195,6 +207,8 @@ function addFields(entry: Record<string, unknown>, data: Record<string, unknown>
 
 function addIds(entry: Record<string, unknown>, ids: LineIds): void {
 	if (ids.correlation_id !== undefined) entry.correlation_id = ids.correlation_id
+	if (ids.trace_id !== undefined) entry.trace_id = ids.trace_id
+	if (ids.span_id !== undefined) entry.span_id = ids.span_id
 }
 
 /** Escapes what JSON.stringify leaves raw but could still act on a terminal (DEL, C1, U+2028/9). */
@@ -206,7 +220,10 @@ function finishJson(entry: Record<string, unknown>): string {
 	return `${escapeUnsafeJson(JSON.stringify(entry))}\n`
 }
 
-/** One JSON object per line: timestamp, level, logger, the ids, event, then the fields. */
+/**
+ * One JSON object per line: timestamp, level, logger, the ids (`correlation_id`, `trace_id`,
+ * `span_id`), event, then the fields.
+ */
 export const jsonFormat: LineFormat = {
 	prepareName: (name) => name,
 	line({ time, level, name, ids, messages, context, fields, error }) {
@@ -315,6 +332,9 @@ export function prettyFormat(color: boolean): LineFormat {
 			if (context !== undefined) for (const key in context) addPretty(key, context[key])
 			if (fields !== undefined) for (const key in fields) addPretty(key, fields[key])
 			if (error !== undefined) addPretty('error', error)
+			// Last, dim: people follow the correlation ID; the trace IDs are there to paste into a trace search.
+			if (ids.trace_id !== undefined) out += ` ${paint(DIM, `trace_id=${escapeText(ids.trace_id)}`)}`
+			if (ids.span_id !== undefined) out += ` ${paint(DIM, `span_id=${escapeText(ids.span_id)}`)}`
 			return `${out}\n${below}`
 		},
 		fallback(time, level, name, ids, error) {

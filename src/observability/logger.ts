@@ -83,11 +83,20 @@ function section(value: unknown): Section {
 function lineIds(context: Section): LineIds {
 	const bound = context?.correlation_id
 	if (typeof bound === 'string') {
+		const ids: LineIds = { correlation_id: bound }
+		if (typeof context?.trace_id === 'string') ids.trace_id = context.trace_id
+		if (typeof context?.span_id === 'string') ids.span_id = context.span_id
 		delete context?.correlation_id
-		return { correlation_id: bound }
+		delete context?.trace_id
+		delete context?.span_id
+		return ids
 	}
 	const current = currentContext()
-	return current === undefined ? {} : { correlation_id: current.correlationId }
+	if (current === undefined) return {}
+	const ids: LineIds = { correlation_id: current.correlationId }
+	if (current.traceId !== undefined) ids.trace_id = current.traceId
+	if (current.spanId !== undefined) ids.span_id = current.spanId
+	return ids
 }
 
 function isEmpty(value: Section): boolean {
@@ -227,6 +236,16 @@ export function loggerFor(parent: LogLayer, name: string): LogLayer {
 /** The identifiers a {@link requestLogger} is bound to. */
 export interface RequestLogIds {
 	correlationId: string
+	traceId?: string
+	spanId?: string
+}
+
+/** The LogLayer context (`withContext`, `raw({ context })`) that carries a request's ids. */
+export function idsContext(ids: RequestLogIds): Record<string, string> {
+	const context: Record<string, string> = { correlation_id: ids.correlationId }
+	if (ids.traceId !== undefined) context.trace_id = ids.traceId
+	if (ids.spanId !== undefined) context.span_id = ids.spanId
+	return context
 }
 
 /**
@@ -241,7 +260,7 @@ export interface RequestLogIds {
 export function requestLogger(parent: LogLayer, ids: RequestLogIds): LogLayer {
 	let child: LogLayer | undefined
 	const real = () => {
-		child ??= parent.child().withContext({ correlation_id: ids.correlationId })
+		child ??= parent.child().withContext(idsContext(ids))
 		return child
 	}
 	return new Proxy(Object.create(LogLayer.prototype) as LogLayer, {

@@ -136,3 +136,36 @@ describe('correlation_id from the async context', () => {
 		expect(await runWithContext({ correlationId: 'r' }, async () => currentCorrelationId())).toBe('r')
 	})
 })
+
+describe('trace_id and span_id from the async context', () => {
+	test('follow correlation_id on every line inside a request or event, in that order', () => {
+		const { log, sink } = jsonLogger()
+		const ctx: RequestContext = {
+			correlationId: 'req-1',
+			traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+			spanId: '00f067aa0ba902b7',
+		}
+		runWithContext(ctx, () => log.withMetadata({ a: 1 }).info('inside'))
+		log.info('outside')
+		const [inside, outside] = sink.records()
+		expect(Object.keys(inside ?? {})).toEqual([
+			'timestamp',
+			'level',
+			'logger',
+			'correlation_id',
+			'trace_id',
+			'span_id',
+			'event',
+			'a',
+		])
+		expect(inside).toMatchObject({ trace_id: ctx.traceId, span_id: ctx.spanId })
+		expect(outside).not.toHaveProperty('trace_id')
+	})
+
+	test('a field named like them is renamed, never mistaken for them', () => {
+		const { log, sink } = jsonLogger()
+		log.withMetadata({ trace_id: 'forged', spanId: 'forged' }).info('x')
+		expect(sink.only()).toMatchObject({ field_trace_id: 'forged', field_span_id: 'forged' })
+		expect(sink.only()).not.toHaveProperty('trace_id')
+	})
+})

@@ -71,3 +71,10 @@ describe('pretty format', () => {
 		expect(sink.lines()[0]).toEndWith('Probe route={"method":"GET","path":"/health"}')
 	})
 })
+
+test('pretty lines end with the trace IDs, dimmed, inside a traced request', () => {
+	const sink = new MemorySink()
+	const log = createLogger({ format: 'pretty', color: false, sink, clock: () => FIXED_TIME })
+	runWithContext({ correlationId: 'c1', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) }, () => log.info('hi'))
+	expect(sink.text.trimEnd()).toEndWith(`[c1] hi trace_id=${'a'.repeat(32)} span_id=${'b'.repeat(16)}`)
+})
