@@ -13,6 +13,7 @@ import { healthRoutes } from './modules/health/routes'
 import { type ApiMetrics, defineApiMetrics } from './observability/api-metrics'
 import { loggerFor } from './observability/logger'
 import type { Registry } from './observability/metrics'
+import type { Tracing } from './observability/tracing'
 import { apiAuth } from './server/api-auth'
 import { cors, corsPolicy } from './server/cors'
 import { metricsRoute } from './server/metrics-route'
@@ -42,6 +43,8 @@ export interface AppDeps {
 	isShuttingDown?: () => boolean
 	/** Deadline for one guild operation's database work (default: none). */
 	databaseTimeoutMs?: number
+	/** Spans of requests (default: none exported; requests still get trace and span IDs). */
+	tracing?: Tracing
 }
 
 export function createApp(deps: AppDeps) {
@@ -70,6 +73,7 @@ export function createApp(deps: AppDeps) {
 				clock: deps.clock,
 				routes,
 				cors: policy,
+				tracing: deps.tracing,
 			}),
 		)
 		.use(policy ? cors(policy) : new Elysia({ name: 'byte.cors-off' }))

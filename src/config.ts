@@ -3,6 +3,7 @@
  * Every bad value is reported at once: the ConfigError thrown carries one line per bad
  * variable, naming it and what was expected; entrypoints print its message and exit 1.
  */
+import { parseTracingConfig, type TracingConfig } from './observability/tracing-config'
 import { resolve } from 'node:path'
 
 export const LOG_LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const
@@ -41,6 +42,8 @@ export interface ApiConfig {
 	databaseOperationTimeoutMs: number
 	/** Origins granted CORS (`CORS_ORIGINS`, comma-separated; default none). */
 	corsOrigins: string[]
+	/** Span export (the standard `OTEL_*` variables; README "Tracing"). */
+	tracing: TracingConfig
 }
 
 export interface ConfigIssue {
@@ -99,6 +102,16 @@ export class ConfigReader {
 }
 
 export type Env = Record<string, string | undefined>
+
+/**
+ * The standard `OTEL_*` variables as a configuration, for `r.read(...)`: their bad values are
+ * reported with everyone else's (README "Tracing").
+ */
+export function parseTracing(env: Env, serviceName: string): TracingConfig {
+	const result = parseTracingConfig(env, { serviceName })
+	if (result.ok) return result.config
+	throw new ConfigError(result.errors.map((line) => ({ variable: line.slice(0, line.indexOf(':')), line })))
+}
 
 /** The embedded default: PGlite on disk, relative to the working directory. */
 export const DEFAULT_PGLITE_PATH = '.data/pglite'
@@ -243,6 +256,7 @@ export function loadApiConfig(env: Env = process.env, isTty = Boolean(process.st
 			parsePositiveInt('DATABASE_OPERATION_TIMEOUT_MS', env.DATABASE_OPERATION_TIMEOUT_MS, 6000, 3_600_000),
 		),
 		corsOrigins: r.read(() => parseCorsOrigins(env.CORS_ORIGINS)),
+		tracing: r.read(() => parseTracing(env, 'byte-api')),
 	})
 }
 

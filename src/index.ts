@@ -10,10 +10,14 @@ import { ConfigError, describeDatabase, isLoopbackHost, loadApiConfig } from './
 import { type Database, openDatabase } from './db/client'
 import { DirectoryLockedError } from './db/dir-lock'
 import { databaseObservers } from './db/observe'
+import { databaseSpans } from './db/spans'
 import { defineApiMetrics } from './observability/api-metrics'
 import { createLogger, flushLogs, loggerFor } from './observability/logger'
 import { Registry } from './observability/metrics'
+import { currentContext } from './observability/context'
 import { registerProcessMetrics } from './observability/process-metrics'
+import { createTracing } from './observability/tracing'
+import { tracingSummary } from './observability/tracing-config'
 
 let config: ReturnType<typeof loadApiConfig>
 try {
@@ -29,6 +33,12 @@ const log = loggerFor(root, 'api.main')
 const registry = new Registry({ maxSeriesPerMetric: config.metricsMaxSeries })
 registerProcessMetrics(registry, { version: VERSION })
 const metrics = defineApiMetrics(registry)
+// Loads the OpenTelemetry SDK only when OTEL_EXPORTER_OTLP_*ENDPOINT says where spans go.
+const tracing = await createTracing({
+	config: config.tracing,
+	serviceVersion: VERSION,
+	logger: loggerFor(root, 'api.tracing'),
+})
 
 let shuttingDown = false
 let database: Database | undefined
@@ -45,7 +55,11 @@ async function refuseToStart(message: string, fields: Record<string, unknown>): 
 async function openWithRetry(logger: LogLayer): Promise<Database> {
 	try {
 		database = await openDatabase(config.database, {
-			...databaseObservers(metrics, loggerFor(root, 'api.db')),
+			...databaseObservers(
+				metrics,
+				loggerFor(root, 'api.db'),
+				databaseSpans(tracing, () => currentContext()?.span),
+			),
 			connectTimeoutMs: config.databaseConnectTimeoutMs,
 			statementTimeoutMs: config.databaseStatementTimeoutMs,
 		})
@@ -85,6 +99,7 @@ const app = createApp({
 	corsOrigins: config.corsOrigins,
 	isShuttingDown: () => shuttingDown,
 	databaseTimeoutMs: config.databaseOperationTimeoutMs,
+	tracing,
 })
 try {
 	// Elysia asks Bun for SO_REUSEPORT by default, which lets a second process listen on the
@@ -130,6 +145,7 @@ log
 			statement: config.databaseStatementTimeoutMs,
 			operation: config.databaseOperationTimeoutMs,
 		},
+		...tracingSummary(config.tracing),
 	})
 	.info('API listening')
 
@@ -177,6 +193,8 @@ async function shutdown(signal: string) {
 		databaseClosed = false
 		log.withError(error).warn('Database close failed')
 	})
+	// The requests' spans, what is left of the budget (at least a moment to try).
+	const { flushed } = await tracing.shutdown(Math.max(250, deadline - performance.now()))
 	log
 		.withMetadata({
 			signal,
@@ -184,6 +202,7 @@ async function shutdown(signal: string) {
 			abandoned,
 			timed_out: timedOut,
 			database_closed: databaseClosed,
+			spans_flushed: flushed,
 		})
 		.info('Shutdown complete')
 	await flushLogs(root)

@@ -1,17 +1,19 @@
 /**
  * Per-request observability as one Elysia plugin, on Elysia's public lifecycle (README
  * "Observability"): the correlation ID, the request's async log context, the in-flight
- * gauge, the JSON error body, the HTTP metrics and the access line. Route handlers receive
- * `correlationId` and `log` (a logger bound to the request) in their context, typed:
+ * gauge, the JSON error body, the HTTP metrics, the access line and the request's span. Route
+ * handlers receive `correlationId`, `traceId`, `spanId` and `log` (a logger bound to the
+ * request) in their context, typed:
  *
  * ```ts
  * app.use(requestObservability({ metrics, logger })).get('/x', ({ correlationId, log }) => …)
  * ```
  *
  * The hooks, in the order Elysia runs them:
- * - `onRequest` resolves the ID, starts the clock and puts the two correlation headers on
- *   `set.headers`, which Elysia applies to every response: handler values, returned
- *   `Response` objects, errors and unknown routes alike.
+ * - `onRequest` resolves the IDs (correlation ID, and the W3C trace: an inbound
+ *   `traceparent` continued, else a new one; the SERVER span starts here), starts the clock
+ *   and puts the two correlation headers on `set.headers`, which Elysia applies to every
+ *   response: handler values, returned `Response` objects, errors and unknown routes alike.
  * - `derive` hands the handler its context. It is asynchronous on purpose: Elysia awaits
  *   it, so the rest of the request runs in an async continuation of its own, and
  * - `onBeforeHandle` enters the request's async context there, for the handler and
@@ -19,7 +21,8 @@
  *   whoever called `app.handle()`.
  * - `onError` renders every error as the JSON body with the ID, answers requests no route
  *   handled (404, 405, `OPTIONS`; ./unrouted.ts) and notes the final status.
- * - `onAfterResponse` counts, times and logs the request, once, from its final status.
+ * - `onAfterResponse` counts, times and logs the request, once, from its final status, and
+ *   ends its span.
  *   Not `onAfterHandle`: Elysia skips that hook for errors, unknown routes and parse and
  *   validation failures, while `onAfterResponse` runs for every request (after the
  *   response is handed to the server, so the recorded duration includes sending it).
@@ -27,9 +30,12 @@
 import { Elysia, StatusMap } from 'elysia'
 import type { LogLayer } from 'loglayer'
 import type { ApiMetrics } from '../observability/api-metrics'
-import { enterContext, type RequestContext } from '../observability/context'
+import { enterContext, type ParentSpan, type RequestContext } from '../observability/context'
 import { CORRELATION_HEADER, isValidCorrelationId } from '../observability/correlation'
-import { requestLogger } from '../observability/logger'
+import { idsContext, requestLogger } from '../observability/logger'
+import { traceExemplar } from '../observability/metrics'
+import { readTraceContext } from '../observability/trace-context'
+import { disabledTracing, type HttpServerSpan, type Tracing } from '../observability/tracing'
 import type { CorsPolicy } from './cors'
 import { errorResponse } from './errors'
 import type { RouteTable } from './route-table'
@@ -55,14 +61,24 @@ class RequestState implements RequestContext {
 	status: number | undefined = undefined
 	/** The error Elysia handled, for the `error` field of a 5xx access line. */
 	error: unknown = undefined
+	readonly traceId: string
+	readonly spanId: string
+	/** The request's SERVER span as the parent of what it causes (database statements). */
+	readonly span: ParentSpan
 
 	constructor(
 		readonly correlationId: string,
 		/** Monotonic milliseconds at arrival. */
 		readonly start: number,
-		/** The handler's `log`: bound to the request, every line it writes carries the ID. */
+		/** The request's SERVER span (recorded only when tracing exports and samples). */
+		readonly serverSpan: HttpServerSpan,
+		/** The handler's `log`: bound to the request, every line it writes carries its IDs. */
 		readonly log: LogLayer,
-	) {}
+	) {
+		this.traceId = serverSpan.traceId
+		this.spanId = serverSpan.spanId
+		this.span = serverSpan.context
+	}
 }
 
 export interface RequestObservabilityOptions {
@@ -75,6 +91,8 @@ export interface RequestObservabilityOptions {
 	routes?: RouteTable
 	/** Origins granted in preflight answers (see ./cors.ts). */
 	cors?: CorsPolicy
+	/** Spans of requests (default: none exported, IDs only). */
+	tracing?: Tracing
 }
 
 function loggedPath(url: string): string {
@@ -93,25 +111,43 @@ function sentStatus(value: unknown, set: { status?: number | string }): number {
 /** Creates the request observability plugin; register it before every route. */
 export function requestObservability(options: RequestObservabilityOptions) {
 	const { metrics, logger, routes, cors } = options
+	const tracing = options.tracing ?? disabledTracing
 	const clock = options.clock ?? performance.now.bind(performance)
 	const inFlight = metrics.httpInFlight
 	// Keyed by the request object Elysia hands every hook; gone with the request.
 	const states = new WeakMap<Request, RequestState>()
 
+	/**
+	 * The request's IDs (README "Correlation IDs", "Tracing"): a valid inbound `traceparent`
+	 * is continued with a new span; the correlation ID is a valid `X-Correlation-ID`, else
+	 * that trace's ID, else a new UUID v4. Rejected values are logged by length only.
+	 */
 	function begin(request: Request): RequestState {
-		const inbound = request.headers.get(CORRELATION_HEADER)
-		const id = inbound !== null && isValidCorrelationId(inbound) ? inbound : crypto.randomUUID()
-		const state = new RequestState(id, clock(), requestLogger(logger, { correlationId: id }))
+		const headers = request.headers
+		const inbound = headers.get(CORRELATION_HEADER)
+		const accepted = inbound !== null && isValidCorrelationId(inbound)
+		const trace = readTraceContext(headers)
+		const span = tracing.startHttpServerSpan({ method: request.method, url: request.url, parent: trace.parent })
+		const id = accepted ? inbound : (trace.parent?.traceId ?? crypto.randomUUID())
+		const ids = { correlationId: id, traceId: span.traceId, spanId: span.spanId }
+		const state = new RequestState(id, clock(), span, requestLogger(logger, ids))
 		states.set(request, state)
 		inFlight.inc()
-		if (inbound !== null && id !== inbound)
-			logger.raw({
-				logLevel: 'warn',
-				messages: ['Invalid X-Correlation-ID replaced'],
-				metadata: { rejected_length: inbound.length },
-				context: { correlation_id: id },
-			})
+		if (inbound !== null && !accepted) rejected(ids, 'Invalid X-Correlation-ID replaced', inbound.length)
+		if (trace.traceparent.verdict === 'rejected')
+			rejected(ids, 'Invalid traceparent ignored; a new trace started', trace.traceparent.rejectedLength)
+		if (trace.tracestate.verdict === 'rejected')
+			rejected(ids, 'Invalid tracestate ignored', trace.tracestate.rejectedLength)
 		return state
+	}
+
+	function rejected(ids: { correlationId: string }, event: string, length: number): void {
+		logger.raw({
+			logLevel: 'warn',
+			messages: [event],
+			metadata: { rejected_length: length },
+			context: idsContext(ids),
+		})
 	}
 
 	/** The request's state; begun here should a request reach a hook without onRequest. */
@@ -125,7 +161,10 @@ export function requestObservability(options: RequestObservabilityOptions) {
 			const endpoint = state.route || UNMATCHED_ENDPOINT
 			inFlight.dec()
 			metrics.httpRequests.labels(method, endpoint, STATUS_LABELS[status] ?? 'other').inc()
-			metrics.httpDuration.labels(method, endpoint).observe(seconds, state.correlationId)
+			metrics.httpDuration
+				.labels(method, endpoint)
+				.observe(seconds, traceExemplar(state.traceId, state.spanId, state.correlationId))
+			state.serverSpan.end({ status, route: state.route, error: status >= 500 ? state.error : undefined })
 			const level = status >= 500 ? 'error' : status < 400 && endpoint.startsWith('/health') ? 'debug' : 'info'
 			if (!logger.isLevelEnabled(level)) return
 			const fields = {
@@ -142,7 +181,7 @@ export function requestObservability(options: RequestObservabilityOptions) {
 				messages: [level === 'error' ? 'Request failed' : 'Request completed'],
 				metadata: fields,
 				error: level === 'error' ? (state.error ?? new Error(`HTTP ${status}`)) : undefined,
-				context: { correlation_id: state.correlationId },
+				context: idsContext(state),
 			})
 		} catch {
 			// Recording must never fail a request.
@@ -157,7 +196,7 @@ export function requestObservability(options: RequestObservabilityOptions) {
 		})
 		.derive({ as: 'global' }, async function requestContext({ request }) {
 			const state = stateOf(request)
-			return { correlationId: state.correlationId, log: state.log }
+			return { correlationId: state.correlationId, traceId: state.traceId, spanId: state.spanId, log: state.log }
 		})
 		.onBeforeHandle({ as: 'global' }, function enterRequestContext({ request, route }) {
 			const state = stateOf(request)

@@ -7,6 +7,8 @@ import { type AppDeps, createApp } from '../../src/app'
 import type { DatabaseTarget } from '../../src/config'
 import { type Database, openDatabase } from '../../src/db/client'
 import { databaseObservers } from '../../src/db/observe'
+import { databaseSpans } from '../../src/db/spans'
+import { currentContext } from '../../src/observability/context'
 import { defineApiMetrics } from '../../src/observability/api-metrics'
 import { createLogger, loggerFor } from '../../src/observability/logger'
 import { Registry } from '../../src/observability/metrics'
@@ -43,9 +45,10 @@ export async function createTestApp(options: TestAppOptions = {}) {
 	})
 	const registry = new Registry({ maxSeriesPerMetric: options.maxSeriesPerMetric })
 	const metrics = defineApiMetrics(registry)
+	const spans = options.tracing ? databaseSpans(options.tracing, () => currentContext()?.span) : undefined
 	const database: Database = await openDatabase(
 		options.target ?? { kind: 'pglite-memory' },
-		databaseObservers(metrics, loggerFor(logger, 'api.db')),
+		databaseObservers(metrics, loggerFor(logger, 'api.db'), spans),
 	)
 	await database.migrate()
 	const app = createApp({ ...options, database, logger, registry, metrics })

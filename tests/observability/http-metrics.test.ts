@@ -138,7 +138,7 @@ describe('/metrics', () => {
 		expect(res.text).not.toContain('# EOF')
 	})
 
-	test('negotiates OpenMetrics with exemplars carrying the correlation ID', async () => {
+	test('negotiates OpenMetrics with exemplars carrying the trace, span and correlation IDs', async () => {
 		await t.request('GET', '/api/guilds/777', { headers: { 'X-Correlation-ID': 'exemplar-abc' } })
 		const res = await t.request('GET', '/metrics', {
 			headers: { Accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' },
@@ -151,9 +151,11 @@ describe('/metrics', () => {
 			.filter(
 				(l) => l.startsWith('http_request_duration_seconds_bucket{') && l.includes('endpoint="/api/guilds/:guildId"'),
 			)
-			.filter((l) => l.includes(' # {correlation_id="exemplar-abc"} '))
+			.filter((l) => l.includes(',correlation_id="exemplar-abc"} '))
 		expect(exemplars).toHaveLength(1)
-		expect(exemplars[0]).toMatch(/\} \d+ # \{correlation_id="exemplar-abc"\} [0-9.e-]+ [0-9.]+$/)
+		expect(exemplars[0]).toMatch(
+			/\} \d+ # \{trace_id="[0-9a-f]{32}",span_id="[0-9a-f]{16}",correlation_id="exemplar-abc"\} [0-9.e-]+ [0-9.]+$/,
+		)
 	})
 
 	test.skipIf(!hasPromtool)('passes promtool check metrics', async () => {
