@@ -15,8 +15,9 @@ import {
 	parsePositiveInt,
 	parseToken,
 	parseTokenList,
+	parseTracing,
 } from '../config'
-import { parseTracingConfig, type TracingConfig } from '../observability/tracing-config'
+import type { TracingConfig } from '../observability/tracing-config'
 import { parseShardPlan, parseSyncConcurrency, type ShardPlan } from './shard-config'
 
 export interface BotConfig {
@@ -85,14 +86,6 @@ function parseRequiredToken(variable: string, value: string | undefined): string
 	return token
 }
 
-/** The tracing variables, each bad one an issue of its own beside the bot's other variables. */
-function parseBotTracing(env: Env): TracingConfig {
-	const parsed = parseTracingConfig(env, { serviceName: 'byte-bot' })
-	if (parsed.ok) return parsed.config
-	// Each line is `NAME: expected …`, the shape of every other configuration error.
-	throw new ConfigError(parsed.errors.map((line) => ({ variable: line.slice(0, line.indexOf(':')), line })))
-}
-
 /**
  * Parses the bot's environment; throws one ConfigError listing every bad value. New
  * variables go through `r.read(...)` too, so they are reported alongside the others.
@@ -116,6 +109,6 @@ export function loadBotConfig(env: Env = process.env, isTty = Boolean(process.st
 		syncConcurrency: r.read(() => parseSyncConcurrency(env)),
 		// Any of the API's tokens works (so one can be rotated without downtime); the bot sends the first.
 		apiToken: r.read(() => parseTokenList('API_TOKEN', env.API_TOKEN)[0]),
-		tracing: r.read(() => parseBotTracing(env)),
+		tracing: r.read(() => parseTracing(env, 'byte-bot')),
 	})
 }
