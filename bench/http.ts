@@ -73,6 +73,26 @@ const PEERS: Variant[] = [
 ]
 const MEMORY = { DATABASE_URL: 'memory://' }
 /**
+ * Span export on, every request sampled, to a local OTLP/HTTP endpoint that accepts and
+ * discards (`otlpSink`): what tracing costs the server, against the same API with no endpoint.
+ */
+const tracingOn = (endpoint: string) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_SAMPLER: 'always_on' })
+
+/** Accepts OTLP export requests and drops them, off the server's core (in the bench process). */
+function otlpSink() {
+	let exports = 0
+	const server = Bun.serve({
+		hostname: '127.0.0.1',
+		port: 0,
+		async fetch(request) {
+			await request.arrayBuffer()
+			exports++
+			return new Response(null, { status: 200 })
+		},
+	})
+	return { url: `http://127.0.0.1:${server.port}`, exports: () => exports, stop: () => server.stop(true) }
+}
+/**
  * Bare Elysia with no database in the process. A reference row only: the API always holds
  * one, and an in-memory PGlite makes every request of any server in that process slower
  * (its heap makes each garbage collection longer), so the baseline holds the same one.
@@ -202,6 +222,22 @@ export const HTTP_CASES = ['health', 'not-found', 'guild-pglite', 'guild-postgre
 export async function runHttp(options: HttpOptions, only: readonly string[] = HTTP_CASES): Promise<HttpCase[]> {
 	const cases: HttpCase[] = []
 	const { log } = options
+	const sink = otlpSink()
+	try {
+		return await runCases(options, only, cases, tracingOn(sink.url))
+	} finally {
+		log(`  (the OTLP sink took ${sink.exports()} export requests)`)
+		await sink.stop()
+	}
+}
+
+async function runCases(
+	options: HttpOptions,
+	only: readonly string[],
+	cases: HttpCase[],
+	tracing: Record<string, string>,
+): Promise<HttpCase[]> {
+	const { log } = options
 	if (only.includes('health')) {
 		log('  GET /health/live (no access line)')
 		cases.push(
@@ -224,6 +260,7 @@ export async function runHttp(options: HttpOptions, only: readonly string[] = HT
 					...BASELINES,
 					app('app', 'API: as above + JSON access line', MEMORY),
 					app('app-no-access-log', 'API, access line off (LOG_LEVEL=warning)', { ...MEMORY, LOG_LEVEL: 'warning' }),
+					app('app-tracing', 'API, span export on (sampling 1.0)', { ...MEMORY, ...tracing }),
 					...PEERS,
 				],
 				notes: ['The peers write no access line.'],
@@ -263,7 +300,11 @@ export async function runHttp(options: HttpOptions, only: readonly string[] = HT
 						id: 'guild-postgres',
 						title: 'GET /api/guilds/:guildId on PostgreSQL 127.0.0.1:5432 (one query, one access line)',
 						path: guild,
-						variants: [bare(env), app('app', 'API, everything on', env)],
+						variants: [
+							bare(env),
+							app('app', 'API, everything on', env),
+							app('app-tracing', 'API, span export on (sampling 1.0, a span per statement)', { ...env, ...tracing }),
+						],
 						notes: ['PostgreSQL itself is not pinned: its backends share the cores with the server and wrk.'],
 					}),
 				)

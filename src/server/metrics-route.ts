@@ -18,8 +18,6 @@ export function metricsRoute(registry: Registry, token?: string) {
 			}
 			const { format, contentType } = negotiate(request.headers.get('accept'))
 			// Response copies the bytes, so the registry's buffer is free for the next scrape.
-			// Built here rather than returned bare: Elysia reads a handler ending in
-			// `return fn(...)` as asynchronous, and a promise per scrape is wasted.
 			return new Response(registry.renderBytes(format), { headers: { 'content-type': contentType } })
 		},
 		{ detail: { hide: true } },
