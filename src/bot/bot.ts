@@ -6,8 +6,10 @@
 import { Events } from 'discord.js'
 import type { LogLayer } from 'loglayer'
 import { createHttpClient, type HttpClientOptions } from '../client/http-client'
+import { currentContext } from '../observability/context'
 import { loggerFor } from '../observability/logger'
 import type { Registry } from '../observability/metrics'
+import { disabledTracing, type Tracing } from '../observability/tracing'
 import { createGuildApi } from './api'
 import { createDiscordClient } from './discord'
 import { registerHandlers } from './handlers'
@@ -24,8 +26,13 @@ export interface BotOptions {
 	/** Root logger of the process. */
 	logger: LogLayer
 	registry: Registry
-	/** The API client's options (base URL, headers, timings); logs and metrics are wired here. */
-	http: Omit<HttpClientOptions, 'logger' | 'metrics'>
+	/** The API client's options (base URL, headers, timings); logs, metrics and tracing are wired here. */
+	http: Omit<HttpClientOptions, 'logger' | 'metrics' | 'tracing' | 'getParentSpan'>
+	/**
+	 * The process's tracing (`createTracing` at start-up): one span per event, one CLIENT span
+	 * per API attempt as its child. Default: nothing exported; IDs still reach logs and the API.
+	 */
+	tracing?: Tracing
 	/** Discord REST base override (a proxy, or the fake in tests). */
 	discordApiUrl?: string
 	/** Default: Discord's recommended shard count, every shard here. */
@@ -50,7 +57,15 @@ export function createBot(options: BotOptions) {
 		sampleShards: () => monitor?.sample() ?? [],
 		commands: COMMAND_LABELS,
 	})
-	const http = createHttpClient({ ...options.http, logger: loggerFor(logger, 'bot.api'), metrics: metrics.api })
+	const tracing = options.tracing ?? disabledTracing
+	const http = createHttpClient({
+		...options.http,
+		logger: loggerFor(logger, 'bot.api'),
+		metrics: metrics.api,
+		tracing,
+		// Every attempt is a child of the event's span, so the API continues the event's trace.
+		getParentSpan: () => currentContext()?.span,
+	})
 	const api = createGuildApi(http)
 	const tasks = createTaskTracker()
 	const client = createDiscordClient({
@@ -77,6 +92,7 @@ export function createBot(options: BotOptions) {
 		api,
 		logger,
 		metrics,
+		tracing,
 		tasks,
 		sync,
 		devGuildId: options.devGuildId,

@@ -15,7 +15,9 @@ import {
 	parsePositiveInt,
 	parseToken,
 	parseTokenList,
+	parseTracing,
 } from '../config'
+import type { TracingConfig } from '../observability/tracing-config'
 import { parseShardPlan, parseSyncConcurrency, type ShardPlan } from './shard-config'
 
 export interface BotConfig {
@@ -43,6 +45,8 @@ export interface BotConfig {
 	syncConcurrency: number
 	/** The first of `API_TOKEN`'s comma-separated tokens, sent as `Authorization: Bearer` to the API. */
 	apiToken: string | undefined
+	/** The standard `OTEL_*` variables (README "Tracing (W3C Trace Context, OpenTelemetry)"); `service.name` defaults to `byte-bot`. */
+	tracing: TracingConfig
 }
 
 /** Discord snowflakes: positive 64-bit integers in decimal. */
@@ -105,5 +109,6 @@ export function loadBotConfig(env: Env = process.env, isTty = Boolean(process.st
 		syncConcurrency: r.read(() => parseSyncConcurrency(env)),
 		// Any of the API's tokens works (so one can be rotated without downtime); the bot sends the first.
 		apiToken: r.read(() => parseTokenList('API_TOKEN', env.API_TOKEN)[0]),
+		tracing: r.read(() => parseTracing(env, 'byte-bot')),
 	})
 }

@@ -1,17 +1,20 @@
 /**
- * What the bot does with Discord's events. Each event or interaction runs in its own async
- * context with a fresh correlation ID, so every log line and API call it causes (including
- * retries) carries that one ID; each handler is wrapped so a failure is logged and counted
- * but never takes the process down. The bot's own lines about an event carry its `shard_id`.
+ * What the bot does with Discord's events. Each event or interaction starts a trace (one span,
+ * ./event-trace.ts) and runs in its own async context with a fresh correlation ID, so every
+ * log line and API call it causes (including retries) carries that one ID and the trace; each
+ * handler is wrapped so a failure is logged, counted and marks the span failed, but never
+ * takes the process down. The bot's own lines about an event carry its `shard_id`.
  */
 import { type ChatInputCommandInteraction, type Client, Events, type Guild, ShardClientUtil } from 'discord.js'
 import type { LogLayer } from 'loglayer'
 import { ApiNotFoundError, ApiUnavailableError } from '../client/http-client'
 import { currentCorrelationId, runWithContext } from '../observability/context'
 import { loggerFor } from '../observability/logger'
+import { disabledTracing, type Tracing } from '../observability/tracing'
 import type { GuildApi } from './api'
 import { COMMANDS, NOT_REGISTERED, failureMessage, formatConfig, formatPing } from './commands'
-import { type CommandRun, InteractionExpiredError, startCommand } from './interactions'
+import { startEventTrace } from './event-trace'
+import { type CommandRun, commandLabel, InteractionExpiredError, startCommand } from './interactions'
 import { type BotMetrics, eventLabel } from './metrics'
 import type { GuildSync } from './sync'
 import type { TaskTracker } from './tasks'
@@ -22,6 +25,8 @@ export interface HandlerDeps {
 	/** Root logger; handlers log as `bot.events`. */
 	logger: LogLayer
 	metrics: BotMetrics
+	/** Where each event's span goes (default: none exported; the IDs still reach logs and the API). */
+	tracing?: Tracing
 	/** Running handlers, for a bounded wait at shutdown. */
 	tasks: TaskTracker
 	/** Reconciles a shard's guilds with the API when it turns ready. */
@@ -46,36 +51,61 @@ type Handler =
 	| 'guildUnavailable'
 	| 'interactionCreate'
 
-/** What an event is about, for its log lines. */
+/** The gateway dispatch behind each handler, as its span's `discord.event` (README "Tracing one event"). */
+const DISPATCH: Record<Handler, string> = {
+	ready: 'READY',
+	shardReady: 'READY',
+	guildCreate: 'GUILD_CREATE',
+	guildUpdate: 'GUILD_UPDATE',
+	guildDelete: 'GUILD_DELETE',
+	// discord.js reports a GUILD_DELETE with `unavailable: true` as guildUnavailable.
+	guildUnavailable: 'GUILD_DELETE',
+	interactionCreate: 'INTERACTION_CREATE',
+}
+
+/** What an event is about, for its log lines and span. */
 interface Subject {
 	shardId: number
 	guildId?: string | null
 	guildName?: string
+	/** For interactions: the command's label, which names the span. */
+	command?: string
 }
+
+/** Marks the event's span failed without the handler failing (e.g. an interaction that expired). */
+type Fail = (error: unknown) => void
 
 /** Attaches the bot's behaviour to a discord.js client (call before `login`). */
 export function registerHandlers(client: Client, deps: HandlerDeps): void {
 	const log = loggerFor(deps.logger, 'bot.events')
 	const { api, metrics } = deps
+	const tracing = deps.tracing ?? disabledTracing
 	const commandCall = { totalTimeoutMs: deps.commandBudgetMs ?? 10_000 }
 	const at = (guild: Guild) => ({ guild_id: guild.id, shard_id: guild.shardId })
 
-	/** Runs one event under its own correlation ID, logging and counting any failure. */
-	function handle(handler: Handler, subject: Subject, run: () => Promise<void>) {
+	/** Runs one event in its own trace and correlation ID, logging and counting any failure. */
+	function handle(handler: Handler, subject: Subject, run: (fail: Fail) => Promise<void>) {
 		const where = { discord_event: handler, shard_id: subject.shardId, guild_id: subject.guildId ?? undefined }
 		if (deps.isStopping?.()) {
 			log.withMetadata(where).info('Discord event skipped: shutting down')
 			return
 		}
-		const task = runWithContext({ correlationId: crypto.randomUUID() }, async () => {
+		const { span, context } = startEventTrace(tracing, { ...subject, event: DISPATCH[handler] })
+		const task = runWithContext(context, async () => {
 			log.withMetadata({ ...where, guild_name: subject.guildName }).info('Discord event')
+			let failure: unknown
 			try {
-				await run()
+				await run((error) => {
+					failure = error
+				})
 			} catch (error) {
+				failure = error
 				metrics.handlerFailures.labels(handler).inc()
 				const message =
 					error instanceof ApiUnavailableError ? 'Discord event failed: API unavailable' : 'Discord event failed'
 				log.withError(asError(error)).withMetadata(where).error(message)
+			} finally {
+				span.end(failure === undefined ? undefined : { error: failure })
 			}
 		})
 		deps.tasks.track(task)
@@ -132,7 +162,7 @@ export function registerHandlers(client: Client, deps: HandlerDeps): void {
 		await run.respond(formatPing(shard?.ping ?? client.ws.ping, apiMs, reference))
 	}
 
-	async function onCommand(interaction: ChatInputCommandInteraction, shardId: number) {
+	async function onCommand(interaction: ChatInputCommandInteraction, shardId: number, fail: Fail) {
 		const run = startCommand(interaction, { metrics, log })
 		let outcome: 'success' | 'error' = 'error'
 		try {
@@ -143,6 +173,7 @@ export function registerHandlers(client: Client, deps: HandlerDeps): void {
 		} catch (error) {
 			if (error instanceof InteractionExpiredError) {
 				log.withMetadata({ shard_id: shardId, age_ms: error.ageMs }).warn(error.message)
+				fail(error)
 				return
 			}
 			// Tell the user before the wrapper logs: they get the ID to quote, never a stack.
@@ -157,11 +188,12 @@ export function registerHandlers(client: Client, deps: HandlerDeps): void {
 	client.once(Events.ClientReady, (ready) => {
 		// Several processes form one bot; the one running shard 0 speaks for it.
 		if (!client.ws.shards.has(0)) return
-		handle('ready', { shardId: 0 }, async () => {
+		handle('ready', { shardId: 0 }, async (fail) => {
 			try {
 				await registerCommands(ready)
 			} catch (error) {
 				// The bot still serves events without fresh commands.
+				fail(error)
 				metrics.handlerFailures.labels('ready').inc()
 				log.withError(asError(error)).error('Slash command registration failed')
 			}
@@ -206,8 +238,9 @@ export function registerHandlers(client: Client, deps: HandlerDeps): void {
 	client.on(Events.InteractionCreate, (interaction) => {
 		if (!interaction.isChatInputCommand()) return
 		const shardId = interaction.guild?.shardId ?? shardOf(interaction.guildId)
-		const subject = { shardId, guildId: interaction.guildId, guildName: interaction.guild?.name }
-		handle('interactionCreate', subject, () => onCommand(interaction, shardId))
+		const command = commandLabel(interaction.commandName)
+		const subject = { shardId, guildId: interaction.guildId, guildName: interaction.guild?.name, command }
+		handle('interactionCreate', subject, (fail) => onCommand(interaction, shardId, fail))
 	})
 	// Every dispatch is counted, handled or not; names outside a fixed list share `other`.
 	client.on(Events.Raw, (packet: { t?: string | null }, shardId: number) => {

@@ -1,13 +1,17 @@
 /**
- * Bot entrypoint (`bun run bot`): parse configuration, build the bot (src/bot/bot.ts), optionally
- * serve /metrics and the health checks, exit 1 when Discord closes a shard for good, and on
- * SIGTERM/SIGINT stop taking events, wait (bounded) for the running ones, disconnect and exit 0.
+ * Bot entrypoint (`bun run bot`): parse configuration, set up tracing (README "Tracing (W3C
+ * Trace Context, OpenTelemetry)"), build the bot (src/bot/bot.ts), optionally serve /metrics
+ * and the health checks, exit 1 when Discord closes a shard for good, and on SIGTERM/SIGINT
+ * stop taking events, wait (bounded) for the running ones, flush their spans with what is left
+ * of the budget, disconnect and exit 0.
  */
 import pkg from '../../package.json'
 import { ConfigError } from '../config'
 import { createLogger, flushLogs, loggerFor } from '../observability/logger'
 import { Registry } from '../observability/metrics'
 import { registerProcessMetrics } from '../observability/process-metrics'
+import { createTracing } from '../observability/tracing'
+import { tracingSummary } from '../observability/tracing-config'
 import { createBot } from './bot'
 import { type BotConfig, loadBotConfig } from './config'
 import { startMetricsServer } from './metrics-server'
@@ -25,6 +29,11 @@ const root = createLogger({ format: config.logFormat, level: config.logLevel, na
 const log = loggerFor(root, 'bot.main')
 const registry = new Registry()
 registerProcessMetrics(registry, { version: pkg.version })
+const tracing = await createTracing({
+	config: config.tracing,
+	serviceVersion: pkg.version,
+	logger: loggerFor(root, 'bot.tracing'),
+})
 let stopping = false
 let exiting: Promise<never> | undefined
 
@@ -37,6 +46,7 @@ function exit(code: number): Promise<never> {
 const bot = createBot({
 	logger: root,
 	registry,
+	tracing,
 	http: {
 		baseUrl: config.apiUrl,
 		headers: {
@@ -71,15 +81,18 @@ async function shutdown(signal: string) {
 		await exit(1)
 	}
 	stopping = true
+	const started = performance.now()
 	log.withMetadata({ signal, in_flight: tasks.size, timeout_ms: config.shutdownTimeoutMs }).info('Shutting down')
 	// Handlers still reply through Discord's REST API, so the client is destroyed only after them.
 	const { finished, abandoned } = await tasks.drain(config.shutdownTimeoutMs)
 	const settled = log.withMetadata({ finished, abandoned, api_calls_in_flight: http.inFlight })
 	if (abandoned > 0) settled.warn('Gave up waiting for in-flight events')
 	else settled.info('In-flight events finished')
+	// The finished events' spans are ended by now; they get what is left of the same budget.
+	const { flushed } = await tracing.shutdown(Math.max(1, config.shutdownTimeoutMs - (performance.now() - started)))
 	await Promise.race([client.destroy(), Bun.sleep(2_000)])
 	metricsServer?.stop(true)
-	log.info('Bot stopped')
+	log.withMetadata(tracing.exporting ? { spans_flushed: flushed } : {}).info('Bot stopped')
 	await exit(0)
 }
 
@@ -102,6 +115,7 @@ log
 		shard_ids: shards.mode === 'fixed' ? shards.ids : 'all',
 		sync_concurrency: config.syncConcurrency,
 		metrics_url: metricsServer ? `http://${config.metricsHost}:${metricsServer.port}/metrics` : undefined,
+		...tracingSummary(config.tracing),
 	})
 	.info('Bot starting')
 

@@ -6,8 +6,8 @@
  */
 import { type ChatInputCommandInteraction, DiscordAPIError, MessageFlags, RESTJSONErrorCodes } from 'discord.js'
 import type { LogLayer } from 'loglayer'
-import { currentCorrelationId } from '../observability/context'
 import { COMMANDS } from './commands'
+import { eventExemplar } from './event-trace'
 import type { BotMetrics } from './metrics'
 
 /** Discord drops an interaction that got no first response within 3 s (error 10062 after that). */
@@ -75,7 +75,7 @@ export function startCommand(interaction: ChatInputCommandInteraction, deps: Com
 			throw error
 		}
 		ackMs = age()
-		metrics.interactionAck.labels(command).observe(ackMs / 1000, currentCorrelationId())
+		metrics.interactionAck.labels(command).observe(ackMs / 1000, eventExemplar())
 	}
 
 	return {
@@ -93,7 +93,7 @@ export function startCommand(interaction: ChatInputCommandInteraction, deps: Com
 			finished = true
 			const seconds = (performance.now() - received) / 1000
 			metrics.commands.labels(command, outcome).inc()
-			metrics.commandDuration.labels(command).observe(seconds, currentCorrelationId())
+			metrics.commandDuration.labels(command).observe(seconds, eventExemplar())
 			deps.log
 				.withMetadata({
 					command,

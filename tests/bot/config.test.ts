@@ -25,7 +25,29 @@ describe('loadBotConfig', () => {
 			shards: { mode: 'auto' },
 			syncConcurrency: 16,
 			apiToken: undefined,
+			tracing: {
+				export: undefined,
+				disabledBecause: 'no endpoint',
+				serviceName: 'byte-bot',
+				sampler: { name: 'parentbased_always_on', ratio: 1 },
+				knownMethods: expect.any(Set),
+			},
 		})
+	})
+
+	test('tracing: the standard OTEL_* variables, service.name byte-bot unless OTEL_SERVICE_NAME says otherwise', () => {
+		const { tracing } = load({
+			OTEL_EXPORTER_OTLP_ENDPOINT: 'http://tempo:4318',
+			OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+			OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+			OTEL_TRACES_SAMPLER_ARG: '0.25',
+		})
+		expect(tracing.export).toEqual({ url: 'http://tempo:4318/v1/traces', protocol: 'http/json', headers: {} })
+		expect(tracing.serviceName).toBe('byte-bot')
+		expect(tracing.sampler).toEqual({ name: 'parentbased_traceidratio', ratio: 0.25 })
+		expect(load({ OTEL_SERVICE_NAME: 'byte-bot-eu' }).tracing.serviceName).toBe('byte-bot-eu')
+		const disabled = load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://tempo:4318', OTEL_SDK_DISABLED: 'true' }).tracing
+		expect(disabled).toMatchObject({ export: undefined, disabledBecause: 'OTEL_SDK_DISABLED' })
 	})
 
 	test('reads every variable', () => {
@@ -119,6 +141,10 @@ describe('loadBotConfig', () => {
 		['API_TOKEN', { API_TOKEN: ',' }],
 		['API_TOKEN', { API_TOKEN: 'good,has space' }],
 		['BOT_SYNC_CONCURRENCY', { BOT_SYNC_CONCURRENCY: '0' }],
+		['OTEL_EXPORTER_OTLP_ENDPOINT', { OTEL_EXPORTER_OTLP_ENDPOINT: 'tempo:4318' }],
+		['OTEL_EXPORTER_OTLP_PROTOCOL', { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }],
+		['OTEL_TRACES_SAMPLER', { OTEL_TRACES_SAMPLER: 'sometimes' }],
+		['OTEL_SDK_DISABLED', { OTEL_SDK_DISABLED: 'yes' }],
 	]
 	for (const [variable, env] of bad) {
 		test(`${variable}=${env[variable] ?? '(unset)'} is rejected naming ${variable}`, () => {
@@ -129,20 +155,39 @@ describe('loadBotConfig', () => {
 	}
 })
 
-test('every bad variable is reported at once, one line each', () => {
+test('every bad variable is reported at once, one line each, the tracing ones among them', () => {
 	let error: unknown
 	try {
-		loadBotConfig({ DISCORD_TOKEN: '', API_URL: 'ftp://x', LOG_LEVEL: 'loud', BOT_METRICS_PORT: 'nine' }, false)
+		loadBotConfig(
+			{
+				DISCORD_TOKEN: '',
+				API_URL: 'ftp://x',
+				LOG_LEVEL: 'loud',
+				BOT_METRICS_PORT: 'nine',
+				OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+				OTEL_EXPORTER_OTLP_HEADERS: 'api-key=secret-value,broken',
+			},
+			false,
+		)
 	} catch (e) {
 		error = e
 	}
 	expect(error).toBeInstanceOf(ConfigError)
-	expect((error as ConfigError).message.split('\n')).toEqual([
+	const config = error as ConfigError
+	expect(config.lines).toEqual([
 		'DISCORD_TOKEN: expected the bot token (required, not set)',
 		'API_URL: expected an http:// or https:// URL',
 		'BOT_METRICS_PORT: expected an integer port from 0 to 65535',
 		'LOG_LEVEL: expected one of debug, info, warning, error, critical',
+		expect.stringMatching(/^OTEL_EXPORTER_OTLP_PROTOCOL: expected /),
+		expect.stringMatching(/^OTEL_EXPORTER_OTLP_HEADERS: expected /),
 	])
+	expect(config.issues.map((issue) => issue.variable).slice(-2)).toEqual([
+		'OTEL_EXPORTER_OTLP_PROTOCOL',
+		'OTEL_EXPORTER_OTLP_HEADERS',
+	])
+	// Header values carry credentials: never quoted back.
+	expect(config.message).not.toContain('secret-value')
 })
 
 describe('bun run bot with a bad environment', () => {
@@ -161,6 +206,24 @@ describe('bun run bot with a bad environment', () => {
 		expect(lines).toEqual([
 			'DISCORD_SHARD_IDS: expected DISCORD_SHARD_COUNT to be set too (ids are shards of a fixed total)',
 		])
+	}, 15_000)
+
+	test('bad tracing variables: one line each with the other bad variables, exit 1', async () => {
+		const bot = spawnLogged(['bun', 'src/bot/index.ts'], {
+			DISCORD_TOKEN: 'x',
+			BOT_METRICS_PORT: 'nine',
+			OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/?key=secret-value',
+			OTEL_TRACES_SAMPLER_ARG: '2',
+			OTEL_TRACES_SAMPLER: 'traceidratio',
+		})
+		expect(await bot.finished).toBe(1)
+		const lines = bot.output().split('\n[stderr]')[0]!.trim().split('\n')
+		expect(lines.map((line) => line.slice(0, line.indexOf(':')))).toEqual([
+			'BOT_METRICS_PORT',
+			'OTEL_EXPORTER_OTLP_ENDPOINT',
+			'OTEL_TRACES_SAMPLER_ARG',
+		])
+		expect(bot.output()).not.toContain('secret-value')
 	}, 15_000)
 
 	test('invalid BOT_METRICS_PORT: names the variable, exit 1', async () => {

@@ -11,6 +11,7 @@ import type { ShardPlan } from '../../src/bot/shard-config'
 import type { FatalClose } from '../../src/bot/shards'
 import { createLogger } from '../../src/observability/logger'
 import { Registry } from '../../src/observability/metrics'
+import type { Tracing } from '../../src/observability/tracing'
 import type { FakeDiscord } from '../fakes/discord'
 import { createTestApp, type TestApp, type TestAppOptions } from '../helpers/app'
 import { Changes, waitForChange } from '../helpers/output'
@@ -31,6 +32,10 @@ export interface InProcessBotOptions {
 	serveMetrics?: boolean
 	/** Resolve once the client is ready (default), or right after login started. */
 	waitForReady?: boolean
+	/** The bot's tracing (default: none exported). */
+	tracing?: Tracing
+	/** The Discord token the bot logs in with; the fake must expect it (default `fake`). */
+	discordToken?: string
 }
 
 export async function startInProcessBot(options: InProcessBotOptions) {
@@ -53,6 +58,7 @@ export async function startInProcessBot(options: InProcessBotOptions) {
 	const botOptions: BotOptions = {
 		logger,
 		registry,
+		tracing: options.tracing,
 		http: {
 			baseUrl: options.apiUrl,
 			headers: options.headers,
@@ -72,7 +78,7 @@ export async function startInProcessBot(options: InProcessBotOptions) {
 	const { client, tasks } = bot
 	const server = options.serveMetrics ? startMetricsServer({ registry, port: 0, readiness: bot.readiness }) : undefined
 	const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()))
-	const login = client.login('fake')
+	const login = client.login(options.discordToken ?? 'fake')
 	if (options.waitForReady ?? true) {
 		await login
 		await ready

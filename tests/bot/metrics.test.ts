@@ -160,7 +160,7 @@ describe('bot metrics', () => {
 		expect(code).toBe(0)
 	})
 
-	test('OpenMetrics on request, with trace_id, span_id and the correlation ID as exemplar', async () => {
+	test('OpenMetrics on request, with trace_id, span_id and the correlation ID as exemplars', async () => {
 		const response = await scrape('application/openmetrics-text; version=1.0.0')
 		expect(response.headers.get('content-type')).toStartWith('application/openmetrics-text')
 		const body = await response.text()
@@ -168,7 +168,9 @@ describe('bot metrics', () => {
 		expect(body).toMatch(
 			/bot_api_request_duration_seconds_bucket\{[^}]*\} 1 # \{trace_id="[0-9a-f]{32}",span_id="[0-9a-f]{16}",correlation_id="[0-9a-f-]{36}"\}/,
 		)
-		expect(body).toMatch(/discord_command_duration_seconds_bucket\{[^}]*\} \d+ # \{correlation_id="[0-9a-f-]{36}"\}/)
+		expect(body).toMatch(
+			/discord_command_duration_seconds_bucket\{[^}]*\} \d+ # \{trace_id="[0-9a-f]{32}",span_id="[0-9a-f]{16}",correlation_id="[0-9a-f-]{36}"\}/,
+		)
 	})
 
 	test('/metrics requires the bearer token when one is configured', async () => {

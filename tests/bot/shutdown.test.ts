@@ -1,9 +1,11 @@
 /**
  * `bun run bot` on SIGTERM: events still running get SHUTDOWN_TIMEOUT_MS to finish their API
- * calls; the log says how many finished and how many were abandoned; the exit code is 0.
+ * calls; the log says how many finished and how many were abandoned; their spans are flushed
+ * with what is left of the budget; the exit code is 0.
  */
 import { afterEach, describe, expect, test } from 'bun:test'
 import { type FakeDiscord, snowflake, startFakeDiscord } from '../fakes/discord'
+import { startOtlpReceiver } from '../helpers/otlp-receiver'
 import { startScriptedServer } from '../http-client/scripted-server'
 import { type RunningProcess, spawnLogged } from './processes'
 
@@ -24,13 +26,14 @@ function slowApi(createDelayMs: number | undefined) {
 	return server
 }
 
-async function startBot(fake: FakeDiscord, apiUrl: string): Promise<RunningProcess> {
+async function startBot(fake: FakeDiscord, apiUrl: string, env: Record<string, string> = {}): Promise<RunningProcess> {
 	const bot = spawnLogged(['bun', 'run', 'bot'], {
 		DISCORD_TOKEN: 'fake',
 		DISCORD_API_URL: fake.apiUrl,
 		API_URL: apiUrl,
 		LOG_FORMAT: 'json',
 		SHUTDOWN_TIMEOUT_MS: '1500',
+		...env,
 	})
 	// SIGTERM first: a SIGKILL of `bun run` alone would leave the bot itself running.
 	cleanup.push(() => bot.stop())
@@ -60,6 +63,36 @@ describe('shutdown', () => {
 		expect(lines.find((l) => l.event === 'Guild registered')?.guild_id).toBe(guildId)
 		expect(lines.find((l) => l.event === 'In-flight events finished')).toMatchObject({ finished: 1, abandoned: 0 })
 		expect(lines.at(-1)?.event).toBe('Bot stopped')
+	}, 30_000)
+
+	test('the spans of an event that ends during shutdown are flushed before the exit', async () => {
+		const receiver = startOtlpReceiver()
+		cleanup.push(() => receiver.stop())
+		const fake = fakeDiscord()
+		const api = slowApi(500)
+		// Batches leave every 5 s: a span ended after SIGTERM arrives only through the shutdown flush.
+		const bot = await startBot(fake, api.url, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+		expect(bot.lines().find((l) => l.event === 'Bot starting')).toMatchObject({
+			tracing: 'on',
+			otlp_endpoint: receiver.tracesUrl,
+			otlp_protocol: 'http/protobuf',
+			service_name: 'byte-bot',
+		})
+		const guildId = snowflake()
+
+		fake.addGuild({ id: guildId, name: 'Flushed' })
+		await bot.waitForLine((l) => l.event === 'Discord event' && l.guild_id === guildId)
+		const signalled = BigInt(Date.now()) * 1_000_000n
+		expect(await bot.stop('SIGTERM', 10_000)).toBe(0)
+
+		const event = receiver.spans().find((s) => s.name === 'GUILD_CREATE')
+		expect(event?.attributes['discord.guild.id']).toBe(guildId)
+		const attempt = receiver.spans().find((s) => s.parentSpanId === event?.spanId)
+		expect(attempt).toMatchObject({ name: 'POST /api/guilds', attributes: { 'http.response.status_code': 201 } })
+		// The API answered 500 ms after the event began: its span ended after the signal.
+		expect(event!.endTimeUnixNano).toBeGreaterThan(signalled)
+		expect(bot.lines().find((l) => l.event === 'Shutting down')).toMatchObject({ in_flight: 1 })
+		expect(bot.lines().at(-1)).toMatchObject({ event: 'Bot stopped', spans_flushed: true })
 	}, 30_000)
 
 	test('an event still retrying when the bound expires is abandoned, and the exit is still 0', async () => {

@@ -1,7 +1,8 @@
 /**
  * compose.yaml: `docker-compose config` accepts it with no .env at all, with .env.example
- * copied to .env, and with a .env of custom values (each in a scratch project directory, so
- * the repository and any real .env are left untouched); each service receives only its own
+ * copied to .env, with a .env of custom values, and with the `tracing` profile (asked for on
+ * the command line, or switched on in .env) (each in a scratch project directory, so the
+ * repository and any real .env are left untouched); each service receives only its own
  * variables; host ports bind 127.0.0.1; the services are wired to each other and to the
  * files under monitoring/; and the API healthcheck command really tells a ready API from an
  * unready or absent one.
@@ -18,6 +19,9 @@ const path = withCompose.path
 type Service = {
 	build?: string | { context: string }
 	image?: string
+	profiles?: string[]
+	user?: string
+	entrypoint?: string[]
 	command?: string[]
 	environment?: Record<string, string>
 	env_file?: string | string[]
@@ -35,6 +39,15 @@ const services = compose.services
 
 /** Every variable compose.yaml interpolates, unset so the shell running the tests cannot leak in. */
 const INTERPOLATED = [...composeText.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!)
+/** What docker-compose itself reads from the shell or .env (the profiles to start). */
+const COMPOSE_OWN = ['COMPOSE_PROFILES']
+
+/** The lines .env.example gives to switch the tracing profile on (README "Tracing with compose"). */
+const TRACING_ENV = [
+	'COMPOSE_PROFILES=tracing',
+	'OTEL_EXPORTER_OTLP_ENDPOINT=http://tempo:4318',
+	'BYTE_TRACES_DATASOURCE=tempo',
+].join('\n')
 
 const CUSTOM_ENV = [
 	'DISCORD_TOKEN=discord-secret',
@@ -51,22 +64,26 @@ interface Resolved {
 }
 
 const projects: { remove(): void }[] = []
-const resolved: Record<'none' | 'example' | 'custom', Resolved> = {
-	none: { quiet: { code: -1, output: '' }, services: {} },
-	example: { quiet: { code: -1, output: '' }, services: {} },
-	custom: { quiet: { code: -1, output: '' }, services: {} },
+type Setup = 'none' | 'example' | 'custom' | 'profile' | 'tracing'
+const unresolved = (): Resolved => ({ quiet: { code: -1, output: '' }, services: {} })
+const resolved: Record<Setup, Resolved> = {
+	none: unresolved(),
+	example: unresolved(),
+	custom: unresolved(),
+	profile: unresolved(),
+	tracing: unresolved(),
 }
 
-async function resolve(dotenv: string | undefined): Promise<Resolved> {
+async function resolve(dotenv: string | undefined, flags: string[] = []): Promise<Resolved> {
 	const project = tempDir('compose')
 	projects.push(project)
 	await Bun.write(join(project.path, 'compose.yaml'), composeText)
 	if (dotenv !== undefined) await Bun.write(join(project.path, '.env'), dotenv)
 	const env: Record<string, string | undefined> = { ...process.env, COMPOSE_PROJECT_NAME: 'byte' }
-	for (const key of INTERPOLATED) delete env[key]
+	for (const key of [...INTERPOLATED, ...COMPOSE_OWN]) delete env[key]
 	const docker = path['docker-compose']
-	const quiet = await run([docker, '-f', 'compose.yaml', 'config', '-q'], { cwd: project.path, env })
-	const full = await run([docker, '-f', 'compose.yaml', 'config'], { cwd: project.path, env })
+	const quiet = await run([docker, ...flags, '-f', 'compose.yaml', 'config', '-q'], { cwd: project.path, env })
+	const full = await run([docker, ...flags, '-f', 'compose.yaml', 'config'], { cwd: project.path, env })
 	const parsed =
 		full.code === 0 ? (Bun.YAML.parse(full.stdout) as { services: Record<string, ResolvedService> }) : undefined
 	return { quiet: { code: quiet.code, output: quiet.output }, services: parsed?.services ?? {} }
@@ -77,6 +94,8 @@ beforeAll(async () => {
 	resolved.none = await resolve(undefined)
 	resolved.example = await resolve(await Bun.file(repoPath('.env.example')).text())
 	resolved.custom = await resolve(CUSTOM_ENV)
+	resolved.profile = await resolve(undefined, ['--profile', 'tracing'])
+	resolved.tracing = await resolve(`${CUSTOM_ENV}\n${TRACING_ENV}\n`)
 }, SLOW)
 afterAll(() => {
 	for (const project of projects) project.remove()
@@ -85,7 +104,16 @@ afterAll(() => {
 // What each service may be handed; anything else (Grafana's password in the bot, …) fails.
 const ALLOWED: Record<string, string[]> = {
 	postgres: ['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB'],
-	api: ['DATABASE_URL', 'HOST', 'PORT', 'LOG_FORMAT', 'LOG_LEVEL', 'METRICS_TOKEN', 'API_TOKEN'],
+	api: [
+		'DATABASE_URL',
+		'HOST',
+		'PORT',
+		'LOG_FORMAT',
+		'LOG_LEVEL',
+		'METRICS_TOKEN',
+		'API_TOKEN',
+		'OTEL_EXPORTER_OTLP_ENDPOINT',
+	],
 	bot: [
 		'DISCORD_TOKEN',
 		'DISCORD_DEV_GUILD_ID',
@@ -100,8 +128,11 @@ const ALLOWED: Record<string, string[]> = {
 		'DISCORD_SHARD_COUNT',
 		'DISCORD_SHARD_IDS',
 		'BOT_SYNC_CONCURRENCY',
+		'OTEL_EXPORTER_OTLP_ENDPOINT',
 	],
 	prometheus: [],
+	tempo: [],
+	'tempo-init': [],
 	grafana: [
 		'GF_SECURITY_ADMIN_USER',
 		'GF_SECURITY_ADMIN_PASSWORD',
@@ -110,16 +141,67 @@ const ALLOWED: Record<string, string[]> = {
 		'GF_USERS_ALLOW_SIGN_UP',
 		'GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH',
 		'BYTE_LOG_SEARCH_URL',
+		'BYTE_TRACES_DATASOURCE',
 	],
 }
 
 describe('docker-compose config', () => {
-	withCompose.test('accepts compose.yaml with no .env, with .env.example as .env, and with custom values', () => {
-		for (const [setup, { quiet }] of Object.entries(resolved))
-			expect({ setup, ...quiet }).toEqual({ setup, code: 0, output: '' })
-		for (const { services } of Object.values(resolved))
-			expect(Object.keys(services).sort()).toEqual(['api', 'bot', 'grafana', 'postgres', 'prometheus'])
+	withCompose.test(
+		'accepts compose.yaml with no .env, .env.example as .env, custom values, and the tracing profile',
+		() => {
+			for (const [setup, { quiet }] of Object.entries(resolved))
+				expect({ setup, ...quiet }).toEqual({ setup, code: 0, output: '' })
+			for (const { services } of Object.values(resolved)) {
+				expect(Object.keys(services).sort()).toEqual([
+					'api',
+					'bot',
+					'grafana',
+					'postgres',
+					'prometheus',
+					'tempo',
+					'tempo-init',
+				])
+				// Only Tempo is optional: `docker compose up` starts it only with the profile.
+				const optional = Object.entries(services).filter(([, service]) => service.profiles !== undefined)
+				expect(Object.fromEntries(optional.map(([name, service]) => [name, service.profiles]))).toEqual({
+					tempo: ['tracing'],
+					'tempo-init': ['tracing'],
+				})
+			}
+		},
+	)
+
+	withCompose.test('without the tracing variables no exporter runs, the profile asked for or not', () => {
+		for (const setup of ['none', 'example', 'custom', 'profile'] as const) {
+			const { services } = resolved[setup]
+			expect({ setup, api: services.api?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT }).toEqual({ setup, api: '' })
+			expect({ setup, bot: services.bot?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT }).toEqual({ setup, bot: '' })
+			expect({ setup, grafana: services.grafana?.environment?.BYTE_TRACES_DATASOURCE }).toEqual({
+				setup,
+				grafana: '',
+			})
+		}
 	})
+
+	withCompose.test(
+		'with the tracing lines in .env: API and bot export to Tempo, Grafana links to its data source',
+		async () => {
+			const { services } = resolved.tracing
+			const endpoint = new URL(services.api?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT ?? '')
+			expect(services.bot?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(endpoint.href.replace(/\/$/, ''))
+			expect(endpoint.hostname).toBe('tempo')
+			const tempoConfig = Bun.YAML.parse(await Bun.file(repoPath('monitoring/tempo/tempo.yaml')).text()) as TempoConfig
+			const otlpHttp = tempoConfig.distributor.receivers.otlp.protocols.http.endpoint
+			expect(otlpHttp).toBe(`0.0.0.0:${endpoint.port}`)
+			expect(tempoConfig.distributor.receivers.otlp.protocols).not.toHaveProperty('grpc')
+			const tempoSource = (await datasources('tempo.yml'))[0]!
+			expect(services.grafana?.environment?.BYTE_TRACES_DATASOURCE).toBe(tempoSource.uid)
+			expect(tempoSource).toMatchObject({ type: 'tempo', url: `http://tempo:${tempoConfig.server.http_listen_port}` })
+			// The rest of .env still reaches only its own services.
+			expect(services.api?.environment?.API_TOKEN).toBe('api-secret')
+			expect(JSON.stringify(services.tempo?.environment ?? {})).toBe('{}')
+		},
+	)
 
 	withCompose.test('with no .env: safe local defaults, one API token shared by the API and the bot', () => {
 		const { services } = resolved.none
@@ -136,6 +218,7 @@ describe('docker-compose config', () => {
 	})
 
 	withCompose.test('values from .env reach only the services that use them', () => {
+		for (const setup of ['custom', 'tracing'] as const) onlyTheirOwn(resolved[setup].services)
 		const { services } = resolved.custom
 		expect(services.postgres?.environment?.POSTGRES_PASSWORD).toBe('pg-secret')
 		expect(services.api?.environment?.DATABASE_URL).toBe('postgres://byte:pg-secret@postgres:5432/byte')
@@ -146,27 +229,53 @@ describe('docker-compose config', () => {
 			METRICS_TOKEN: 'metrics-secret',
 		})
 		expect(services.grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD).toBe('grafana-secret')
-		for (const [name, service] of Object.entries(services)) {
-			const keys = Object.keys(service.environment ?? {})
-			expect({ name, extra: keys.filter((key) => !ALLOWED[name]!.includes(key)) }).toEqual({ name, extra: [] })
-			const values = JSON.stringify(service.environment ?? {})
-			if (name !== 'grafana') expect({ name, leaks: values.includes('grafana-secret') }).toEqual({ name, leaks: false })
-			if (name !== 'bot') expect({ name, leaks: values.includes('discord-secret') }).toEqual({ name, leaks: false })
-		}
 	})
 
 	withCompose.test('every host port binds 127.0.0.1 unless PUBLISH_ADDRESS says otherwise', () => {
-		const published = Object.entries(resolved.example.services).flatMap(([name, service]) =>
-			(service.ports ?? []).map((port) => `${name} ${port}`),
-		)
-		expect(published.sort()).toEqual([
-			'api 127.0.0.1:8000:8000/tcp',
-			'grafana 127.0.0.1:3000:3000/tcp',
-			'postgres 127.0.0.1:5433:5432/tcp',
-			'prometheus 127.0.0.1:9090:9090/tcp',
-		])
+		for (const setup of ['example', 'tracing'] as const) {
+			const published = Object.entries(resolved[setup].services).flatMap(([name, service]) =>
+				(service.ports ?? []).map((port) => `${name} ${port}`),
+			)
+			// OTLP (4318) stays inside the compose network.
+			expect(published.sort()).toEqual([
+				'api 127.0.0.1:8000:8000/tcp',
+				'grafana 127.0.0.1:3000:3000/tcp',
+				'postgres 127.0.0.1:5433:5432/tcp',
+				'prometheus 127.0.0.1:9090:9090/tcp',
+				'tempo 127.0.0.1:3200:3200/tcp',
+			])
+		}
 	})
 })
+
+/** No service gets a variable it does not use, nor another's secret. */
+function onlyTheirOwn(services: Record<string, ResolvedService>) {
+	for (const [name, service] of Object.entries(services)) {
+		const keys = Object.keys(service.environment ?? {})
+		expect({ name, extra: keys.filter((key) => !ALLOWED[name]!.includes(key)) }).toEqual({ name, extra: [] })
+		const values = JSON.stringify(service.environment ?? {})
+		if (name !== 'grafana') expect({ name, leaks: values.includes('grafana-secret') }).toEqual({ name, leaks: false })
+		if (name !== 'bot') expect({ name, leaks: values.includes('discord-secret') }).toEqual({ name, leaks: false })
+	}
+}
+
+type TempoConfig = {
+	server: { http_listen_port: number }
+	distributor: { receivers: { otlp: { protocols: { http: { endpoint: string } } } } }
+	storage: { trace: { backend: string; wal: { path: string }; local: { path: string } } }
+}
+
+type Datasource = {
+	uid: string
+	type: string
+	url: string
+	jsonData?: { exemplarTraceIdDestinations?: { name: string; datasourceUid?: string; url?: string }[] }
+}
+
+async function datasources(file: string): Promise<Datasource[]> {
+	const path = repoPath('monitoring/grafana/provisioning/datasources', file)
+	return (Bun.YAML.parse(await Bun.file(path).text()) as { datasources: Datasource[] }).datasources
+}
 
 describe('compose.yaml wiring', () => {
 	test('postgres: postgres:16, named volume, pg_isready healthcheck', () => {
@@ -240,14 +349,44 @@ describe('compose.yaml wiring', () => {
 		expect(grafana.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH).toBe(
 			`${provider.providers[0]?.options.path}/byte.json`,
 		)
-		const datasources = Bun.YAML.parse(
-			await Bun.file(repoPath('monitoring/grafana/provisioning/datasources/prometheus.yml')).text(),
-		) as { datasources: { uid: string; url: string; jsonData: { exemplarTraceIdDestinations: { name: string }[] } }[] }
-		const prometheusSource = datasources.datasources[0]!
+		const prometheusSource = (await datasources('prometheus.yml'))[0]!
 		expect(prometheusSource.uid).toBe('prometheus')
 		expect(prometheusSource.url).toBe('http://prometheus:9090')
 		expect(services.prometheus?.ports).toContain('${PUBLISH_ADDRESS:-127.0.0.1}:9090:9090')
-		expect(prometheusSource.jsonData.exemplarTraceIdDestinations.map((d) => d.name)).toEqual(['correlation_id'])
+		// trace_id opens the trace in the data source Grafana is told of, and the log search either way.
+		expect(prometheusSource.jsonData?.exemplarTraceIdDestinations).toEqual([
+			{
+				name: 'trace_id',
+				datasourceUid: '${BYTE_TRACES_DATASOURCE}',
+				url: '${BYTE_LOG_SEARCH_URL}$${__value.raw}',
+			},
+			expect.objectContaining({ name: 'correlation_id', url: '${BYTE_LOG_SEARCH_URL}$${__value.raw}' }),
+		])
+		expect(grafana.environment?.BYTE_TRACES_DATASOURCE).toBe('${BYTE_TRACES_DATASOURCE:-}')
+	})
+
+	test('tempo: a pinned image, only in the tracing profile, config from monitoring/tempo, traces in a volume it owns', async () => {
+		const tempo = services.tempo!
+		const init = services['tempo-init']!
+		expect(tempo.image).toMatch(/^grafana\/tempo:\d+\.\d+\.\d+$/)
+		expect(init.image).toBe(tempo.image)
+		expect([tempo.profiles, init.profiles]).toEqual([['tracing'], ['tracing']])
+		const configMount = tempo.volumes?.find((v) => v.startsWith('./monitoring/tempo:'))
+		expect(configMount).toBe('./monitoring/tempo:/etc/tempo:ro')
+		expect(tempo.command).toEqual(['-config.file=/etc/tempo/tempo.yaml'])
+		expect(compose.volumes).toHaveProperty('tempo-data')
+		expect(tempo.volumes).toContain('tempo-data:/var/tempo')
+		// Tempo runs as 10001; the volume is handed to it before it starts.
+		expect(init.volumes).toEqual(['tempo-data:/var/tempo'])
+		expect(init.entrypoint).toEqual(['chown', '10001:10001', '/var/tempo'])
+		expect(tempo.depends_on).toEqual({ 'tempo-init': { condition: 'service_completed_successfully' } })
+		const config = Bun.YAML.parse(await Bun.file(repoPath('monitoring/tempo/tempo.yaml')).text()) as TempoConfig
+		expect(config.storage.trace.backend).toBe('local')
+		for (const dir of [config.storage.trace.wal.path, config.storage.trace.local.path])
+			expect(dir).toStartWith('/var/tempo/')
+		expect(tempo.ports).toEqual([`\${PUBLISH_ADDRESS:-127.0.0.1}:3200:${config.server.http_listen_port}`])
+		// The API and the bot never wait for it: without the profile it does not exist.
+		for (const service of Object.values(services)) expect(Object.keys(service.depends_on ?? {})).not.toContain('tempo')
 	})
 
 	test('every relative path it mounts or builds from exists in the repository', () => {
@@ -277,7 +416,12 @@ describe('.env.example', () => {
 		const listed = [...text.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!)
 		expect(listed.length).toBeGreaterThan(8)
 		for (const variable of listed)
-			expect({ variable, read: INTERPOLATED.includes(variable) }).toEqual({ variable, read: true })
+			expect({ variable, read: INTERPOLATED.includes(variable) || COMPOSE_OWN.includes(variable) }).toEqual({
+				variable,
+				read: true,
+			})
+		// The tracing profile's lines, as the README gives them.
+		for (const line of TRACING_ENV.split('\n')) expect(text).toContain(`# ${line}\n`)
 	})
 })
 

@@ -4,6 +4,7 @@
  * and every query is accepted by a real Prometheus.
  */
 import { afterAll, beforeAll, describe, expect, test as plainTest } from 'bun:test'
+import { traceExemplar } from '../../src/observability/metrics'
 import { loadDashboard, type Prometheus, repoPath, requireTools, SLOW, startPrometheus } from './support'
 
 const { test, path } = requireTools('prometheus')
@@ -12,7 +13,11 @@ const { dashboard, panels, queries } = await loadDashboard()
 const targets = panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, ...target })))
 const datasource = (
 	Bun.YAML.parse(await Bun.file(repoPath('monitoring/grafana/provisioning/datasources/prometheus.yml')).text()) as {
-		datasources: { uid: string; type: string }[]
+		datasources: {
+			uid: string
+			type: string
+			jsonData?: { exemplarTraceIdDestinations?: { name: string; datasourceUid?: string; url?: string }[] }
+		}[]
 	}
 ).datasources[0]!
 
@@ -85,7 +90,7 @@ describe('byte.json', () => {
 		expect(panels.some((panel) => panel.type === 'table' && panel.title.startsWith('Endpoints'))).toBe(true)
 	})
 
-	plainTest('the p95 latency panel asks for exemplars, which carry correlation_id', () => {
+	plainTest('the latency panels ask for exemplars, which carry trace_id', () => {
 		const latency = panels.find((panel) => panel.title === 'p95 latency by endpoint')
 		expect(latency?.targets).toEqual([
 			expect.objectContaining({
@@ -93,7 +98,43 @@ describe('byte.json', () => {
 				exemplar: true,
 			}),
 		])
+		for (const title of ['p95 latency by endpoint', 'Bot → API p95 latency', 'p95 command duration']) {
+			const panel = panels.find((p) => p.title === title)
+			expect({ title, exemplar: panel?.targets?.[0]?.exemplar }).toEqual({ title, exemplar: true })
+			expect({ title, says: panel?.description?.includes('trace_id') }).toEqual({ title, says: true })
+		}
 	})
+
+	plainTest(
+		'exemplar links: trace_id to the tracing data source when Grafana is told of one, else the log search',
+		async () => {
+			const sources = async (file: string) =>
+				(
+					Bun.YAML.parse(await Bun.file(repoPath('monitoring/grafana/provisioning/datasources', file)).text()) as {
+						datasources: {
+							uid: string
+							type: string
+							jsonData?: { exemplarTraceIdDestinations?: { name: string; datasourceUid?: string; url?: string }[] }
+						}[]
+					}
+				).datasources
+			const [tempo] = await sources('tempo.yml')
+			expect(tempo).toMatchObject({ uid: 'tempo', type: 'tempo' })
+			const destinations = datasource.jsonData?.exemplarTraceIdDestinations ?? []
+			const traceId = destinations.find((d) => d.name === 'trace_id')
+			// Grafana links to the data source only when the uid names one; the URL (log search) always.
+			expect(traceId?.datasourceUid).toBe('${BYTE_TRACES_DATASOURCE}')
+			expect(traceId?.url).toBe('${BYTE_LOG_SEARCH_URL}$${__value.raw}')
+			expect(destinations.find((d) => d.name === 'correlation_id')?.url).toBe(traceId?.url)
+			// The exemplar labels the processes write: what the destinations are named after.
+			const labels = traceExemplar(
+				'4bf92f3577b34da6a3ce929d0e0e4736',
+				'00f067aa0ba902b7',
+				'b6a77b57-0af0-450e-8a02-3f0cb842d48c',
+			)
+			expect(Object.keys(labels?.toJSON() ?? {})).toEqual(['trace_id', 'span_id', 'correlation_id'])
+		},
+	)
 })
 
 describe('the bot row', () => {

@@ -231,6 +231,7 @@ export interface DashboardPanel {
 	id: number
 	type: string
 	title: string
+	description?: string
 	gridPos: { x: number; y: number; w: number; h: number }
 	datasource?: { type: string; uid: string }
 	targets?: DashboardTarget[]
