@@ -245,7 +245,12 @@ async function runCases(
 				id: 'health',
 				title: 'GET /health/live: no access line (successful probes log at debug)',
 				path: '/health/live',
-				variants: [...BASELINES, app('app', 'API: correlation ID + async context + metrics', MEMORY), ...PEERS],
+				variants: [
+					...BASELINES,
+					app('app', 'API: correlation ID + async context + metrics', MEMORY),
+					app('app-tracing', 'API, span export on (sampling 1.0)', { ...MEMORY, ...tracing }),
+					...PEERS,
+				],
 			}),
 		)
 	}
