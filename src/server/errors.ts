@@ -65,22 +65,32 @@ export interface ErrorPayload {
  */
 export const RETRY_AFTER_SECONDS = 5
 
-/** The JSON error response, `{"error":{code,message,correlation_id}}` with its status. */
-export function errorResponse(code: unknown, error: unknown, correlationId: string): Response {
-	const problem = classifyError(code, error)
-	return problemResponse(problem.status, problem.code, problem.message, correlationId)
+/**
+ * What an error or a request no route serves is answered with: a status, headers of its own
+ * and a JSON body (none for `204`). The request plugin hands it to Elysia through `set`, so
+ * Elysia builds the one Response with the request's other headers (README "HTTP API").
+ */
+export interface Answer {
+	status: number
+	headers: Record<string, string> | undefined
+	body: ErrorPayload | undefined
 }
 
-/** A JSON error response; every 503 carries `Retry-After`. */
-export function problemResponse(
+/** The JSON error answer, `{"error":{code,message,correlation_id}}` with its status. */
+export function errorAnswer(code: unknown, error: unknown, correlationId: string): Answer {
+	const problem = classifyError(code, error)
+	return problemAnswer(problem.status, problem.code, problem.message, correlationId)
+}
+
+/** A JSON error answer; every 503 carries `Retry-After`. */
+export function problemAnswer(
 	status: number,
 	code: string,
 	message: string,
 	correlationId: string,
 	headers?: Record<string, string>,
-): Response {
+): Answer {
 	const body: ErrorPayload = { error: { code, message, correlation_id: correlationId } }
-	const response = Response.json(body, { status, headers })
-	if (status === 503) response.headers.set('retry-after', String(RETRY_AFTER_SECONDS))
-	return response
+	if (status === 503) headers = { ...headers, 'retry-after': String(RETRY_AFTER_SECONDS) }
+	return { status, headers, body }
 }

@@ -17,8 +17,9 @@ export function metricsRoute(registry: Registry, token?: string) {
 				throw unauthorized('A valid bearer token is required for /metrics')
 			}
 			const { format, contentType } = negotiate(request.headers.get('accept'))
-			// Response copies the bytes, so the registry's buffer is free for the next scrape.
-			return new Response(registry.renderBytes(format), { headers: { 'content-type': contentType } })
+			set.headers['content-type'] = contentType
+			// Elysia's Response copies the bytes, so the registry's buffer is free for the next scrape.
+			return registry.renderBytes(format)
 		},
 		{ detail: { hide: true } },
 	)

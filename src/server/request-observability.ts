@@ -37,7 +37,7 @@ import { traceExemplar } from '../observability/metrics'
 import { readTraceContext } from '../observability/trace-context'
 import { disabledTracing, type HttpServerSpan, type Tracing } from '../observability/tracing'
 import type { CorsPolicy } from './cors'
-import { errorResponse } from './errors'
+import { type Answer, errorAnswer } from './errors'
 import type { RouteTable } from './route-table'
 import { answerUnrouted } from './unrouted'
 import { pathOf } from './url-path'
@@ -203,22 +203,26 @@ export function requestObservability(options: RequestObservabilityOptions) {
 			state.route = route
 			enterContext(state)
 		})
-		.onError({ as: 'global' }, function renderError({ request, code, error, route }) {
+		.onError({ as: 'global' }, function renderError({ request, code, error, route, set }) {
 			const state = stateOf(request)
 			state.error = error
 			if (route) state.route = route
-			let response: Response
+			let answer: Answer
 			if (code === 'NOT_FOUND' && !route) {
 				const unrouted = answerUnrouted(request, state.correlationId, routes, cors)
 				state.route = unrouted.template
-				response = unrouted.response
+				answer = unrouted.answer
 			} else {
 				// Refused before routing (API authentication): counted under the path's template.
 				if (!state.route) state.route = routes?.match(pathOf(request.url))?.template
-				response = errorResponse(code, error, state.correlationId)
+				answer = errorAnswer(code, error, state.correlationId)
 			}
-			state.status = response.status
-			return response
+			state.status = answer.status
+			// Through `set`, so Elysia makes one Response with the headers set earlier; a
+			// Response returned here would be copied, body stream and all, to add them.
+			set.status = answer.status
+			if (answer.headers !== undefined) Object.assign(set.headers, answer.headers)
+			return answer.body ?? ''
 		})
 		.onAfterResponse({ as: 'global' }, function recordRequest({ request, responseValue, set }) {
 			const state = states.get(request)

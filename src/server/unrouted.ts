@@ -5,12 +5,12 @@
  * two are counted under the path's route template; only the last is `unmatched`.
  */
 import { type CorsPolicy, preflightHeaders } from './cors'
-import { NO_ROUTE_MESSAGE, problemResponse } from './errors'
+import { type Answer, NO_ROUTE_MESSAGE, problemAnswer } from './errors'
 import type { RouteTable } from './route-table'
 import { pathOf } from './url-path'
 
 export interface Unrouted {
-	response: Response
+	answer: Answer
 	/** The template serving the path, when one does. */
 	template: string | undefined
 }
@@ -22,14 +22,13 @@ export function answerUnrouted(
 	cors: CorsPolicy | undefined,
 ): Unrouted {
 	const match = routes?.match(pathOf(request.url))
-	if (!match)
-		return { response: problemResponse(404, 'NOT_FOUND', NO_ROUTE_MESSAGE, correlationId), template: undefined }
+	if (!match) return { answer: problemAnswer(404, 'NOT_FOUND', NO_ROUTE_MESSAGE, correlationId), template: undefined }
 	const allow = [...match.methods, ...(match.methods.includes('OPTIONS') ? [] : ['OPTIONS'])]
 	if (request.method === 'OPTIONS') {
 		const headers = { allow: allow.join(', '), ...preflightHeaders(request, allow, cors) }
-		return { response: new Response(null, { status: 204, headers }), template: match.template }
+		return { answer: { status: 204, headers, body: undefined }, template: match.template }
 	}
 	const message = `This method is not allowed here; allowed: ${allow.join(', ')}`
-	const response = problemResponse(405, 'METHOD_NOT_ALLOWED', message, correlationId, { allow: allow.join(', ') })
-	return { response, template: match.template }
+	const answer = problemAnswer(405, 'METHOD_NOT_ALLOWED', message, correlationId, { allow: allow.join(', ') })
+	return { answer, template: match.template }
 }
