@@ -247,7 +247,7 @@ async function main() {
 				`  latency ms: p50 ${summary.latency_ms.p50}, p95 ${summary.latency_ms.p95}, p99 ${summary.latency_ms.p99}, max ${summary.latency_ms.max}`,
 			)
 			console.log(
-				`  RSS MB: start ${summary.rss_mb.start}, at each quarter ${summary.rss_mb.quarters.join(' / ')}, end ${summary.rss_mb.end}; JS heap at end ${summary.heap_mb_end}`,
+				`  RSS MB: start ${summary.rss_mb.start}, at each quarter ${summary.rss_mb.quarters.join(' / ')}, end ${summary.rss_mb.end}; heap used (nodejs_heap_size_used_bytes) at end ${summary.heap_mb_end}`,
 			)
 			console.log(
 				`  mix: ${Object.entries(summary.mix)

@@ -188,7 +188,7 @@ export function markdown(run: RunResult): string {
 					'requests',
 					'RSS',
 					'Δ RSS',
-					'JS heap',
+					'heap used (nodejs_heap_size_used_bytes)',
 					'series (sample lines)',
 					'Δ series',
 					'http_requests_total series',
