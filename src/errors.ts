@@ -14,6 +14,11 @@ export class AppError extends Error {
 	}
 }
 
+/** What was thrown, as an Error (a thrown string or object is wrapped), for `withError`. */
+export function asError(value: unknown): Error {
+	return value instanceof Error ? value : new Error(String(value))
+}
+
 export const notFound = (message: string) => new AppError(404, 'NOT_FOUND', message)
 export const conflict = (message: string) => new AppError(409, 'CONFLICT', message)
 export const invalid = (message: string) => new AppError(422, 'VALIDATION_FAILED', message)

@@ -48,16 +48,6 @@ export function createGuildApi(http: HttpClient) {
 			return (await http.request<GuildPage>('GET', GUILDS, { query, ...options })).body
 		},
 
-		/** Every registered guild, page by page. */
-		async listAllGuilds(options?: CallOptions): Promise<GuildDto[]> {
-			const all: GuildDto[] = []
-			for (let offset = 0; ; offset += PAGE_SIZE) {
-				const page = await api.listGuilds({ limit: PAGE_SIZE, offset }, options)
-				all.push(...page.items)
-				if (page.items.length < PAGE_SIZE || all.length >= page.total) return all
-			}
-		},
-
 		/**
 		 * Creates a guild; repeating it is harmless, so POST is marked idempotent and retried.
 		 * A 409 after a retry is the earlier attempt's success, not a failure.

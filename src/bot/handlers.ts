@@ -5,6 +5,7 @@
  * handler is wrapped so a failure is logged, counted and marks the span failed, but never
  * takes the process down. The bot's own lines about an event carry its `shard_id`.
  */
+import { asError } from '../errors'
 import { type ChatInputCommandInteraction, type Client, Events, type Guild, ShardClientUtil } from 'discord.js'
 import type { LogLayer } from 'loglayer'
 import { ApiNotFoundError, ApiUnavailableError } from '../client/http-client'
@@ -246,8 +247,4 @@ export function registerHandlers(client: Client, deps: HandlerDeps): void {
 	client.on(Events.Raw, (packet: { t?: string | null }, shardId: number) => {
 		if (packet.t) metrics.discordEvents.labels(eventLabel(packet.t), String(shardId)).inc()
 	})
-}
-
-function asError(value: unknown): Error {
-	return value instanceof Error ? value : new Error(String(value))
 }

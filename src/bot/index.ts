@@ -7,6 +7,7 @@
  */
 import pkg from '../../package.json'
 import { ConfigError } from '../config'
+import { asError } from '../errors'
 import { createLogger, flushLogs, loggerFor } from '../observability/logger'
 import { Registry } from '../observability/metrics'
 import { registerProcessMetrics } from '../observability/process-metrics'
@@ -99,9 +100,7 @@ async function shutdown(signal: string) {
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 process.on('SIGINT', () => void shutdown('SIGINT'))
 // Handlers catch their own failures; this is the net under discord.js' internals.
-process.on('unhandledRejection', (reason) =>
-	log.withError(reason instanceof Error ? reason : new Error(String(reason))).error('Unhandled promise rejection'),
-)
+process.on('unhandledRejection', (reason) => log.withError(asError(reason)).error('Unhandled promise rejection'))
 
 const { shards } = config
 log

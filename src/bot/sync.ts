@@ -5,6 +5,7 @@
  * it was offline) are deleted. Guilds of other shards, run by other processes, are never
  * touched. API calls share one bound (`BOT_SYNC_CONCURRENCY`) across all shards.
  */
+import { asError } from '../errors'
 import { type Client, type Guild, ShardClientUtil } from 'discord.js'
 import type { LogLayer } from 'loglayer'
 import { ApiUnavailableError } from '../client/http-client'
@@ -130,8 +131,4 @@ export function createGuildSync(options: GuildSyncOptions) {
 	}
 
 	return { reconcileShard }
-}
-
-function asError(value: unknown): Error {
-	return value instanceof Error ? value : new Error(String(value))
 }

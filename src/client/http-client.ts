@@ -5,6 +5,7 @@
  * exponential backoff and full jitter, request/response log lines, metrics hooks, a CLIENT
  * span per attempt when tracing exports, and typed errors.
  */
+import { asError } from '../errors'
 import type { SpanContext } from '@opentelemetry/api'
 import type { ILogLayer } from 'loglayer'
 import { currentCorrelationId, runWithContext } from '../observability/context'
@@ -361,8 +362,4 @@ function parseJson(text: string): { ok: true; value: any } | { ok: false } {
 function parseErrorBody(text: string): unknown {
 	const parsed = parseJson(text)
 	return parsed.ok ? parsed.value : text
-}
-
-function asError(value: unknown): Error {
-	return value instanceof Error ? value : new Error(String(value))
 }

@@ -41,9 +41,3 @@ export const ERROR_MODELS = {
 		'The database is unavailable or did not answer in time; retry later',
 	),
 } as const
-
-/** The error shape with any code, for answers outside the guild routes' own statuses. */
-export const ErrorBody = t.Object(
-	{ error: t.Object({ code: t.String(), message: t.String(), correlation_id: t.String() }) },
-	{ title: 'Error' },
-)
