@@ -185,10 +185,11 @@ export function parseLogFormat(value: string | undefined, isTty: boolean): LogFo
 	throw new ConfigError('LOG_FORMAT', 'json or pretty')
 }
 
-export function parseHost(value: string | undefined): string {
+/** A listen address (`HOST`, `BOT_METRICS_HOST`): a host name or IP address, default `127.0.0.1`. */
+export function parseHost(value: string | undefined, variable = 'HOST'): string {
 	if (value === undefined || value.trim() === '') return '127.0.0.1'
 	const v = value.trim()
-	if (!/^[A-Za-z0-9.:\-[\]]+$/.test(v)) throw new ConfigError('HOST', 'a host name or IP address')
+	if (!/^[A-Za-z0-9.:\-[\]]+$/.test(v)) throw new ConfigError(variable, 'a host name or IP address')
 	return v
 }
 

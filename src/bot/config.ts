@@ -9,6 +9,7 @@ import {
 	type Env,
 	type LogFormat,
 	type LogLevel,
+	parseHost,
 	parseLogFormat,
 	parseLogLevel,
 	parsePort,
@@ -73,13 +74,6 @@ function parseSnowflake(variable: string, value: string | undefined): string | u
 	return raw
 }
 
-function parseHostName(variable: string, value: string | undefined): string {
-	const raw = value?.trim()
-	if (!raw) return '127.0.0.1'
-	if (!/^[A-Za-z0-9.:\-[\]]+$/.test(raw)) throw new ConfigError(variable, 'a host name or IP address')
-	return raw
-}
-
 function parseRequiredToken(variable: string, value: string | undefined): string {
 	const token = parseToken(variable, value)
 	if (token === undefined) throw new ConfigError(variable, 'the bot token (required, not set)')
@@ -100,7 +94,7 @@ export function loadBotConfig(env: Env = process.env, isTty = Boolean(process.st
 		metricsPort: r.read(() =>
 			env.BOT_METRICS_PORT?.trim() ? parsePort('BOT_METRICS_PORT', env.BOT_METRICS_PORT, 0) : undefined,
 		),
-		metricsHost: r.read(() => parseHostName('BOT_METRICS_HOST', env.BOT_METRICS_HOST)),
+		metricsHost: r.read(() => parseHost(env.BOT_METRICS_HOST, 'BOT_METRICS_HOST')),
 		metricsToken: r.read(() => parseToken('METRICS_TOKEN', env.METRICS_TOKEN)),
 		logFormat: r.read(() => parseLogFormat(env.LOG_FORMAT, isTty)),
 		logLevel: r.read(() => parseLogLevel(env.LOG_LEVEL)),

@@ -5,7 +5,7 @@
  * started when BOT_METRICS_PORT is set.
  */
 import { RETRY_AFTER_SECONDS } from '../server/errors'
-import { bearerMatches } from '../server/bearer'
+import { bearerVerifier } from '../server/bearer'
 import { negotiate, type Registry } from '../observability/metrics'
 
 /** Options of {@link startMetricsServer}. */
@@ -27,6 +27,7 @@ const error = (status: number, code: string, message: string, headers?: Record<s
 	json({ error: { code, message } }, status, headers)
 
 export function startMetricsServer(options: MetricsServerOptions) {
+	const authorized = options.token ? bearerVerifier(options.token) : undefined
 	return Bun.serve({
 		hostname: options.hostname ?? '127.0.0.1',
 		port: options.port,
@@ -37,7 +38,7 @@ export function startMetricsServer(options: MetricsServerOptions) {
 			}
 			switch (pathname) {
 				case '/metrics': {
-					if (options.token && !bearerMatches(request.headers.get('authorization'), options.token)) {
+					if (authorized && !authorized(request.headers.get('authorization'))) {
 						return error(401, 'UNAUTHORIZED', 'A valid bearer token is required for /metrics', {
 							'www-authenticate': 'Bearer realm="metrics"',
 						})

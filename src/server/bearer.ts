@@ -28,8 +28,3 @@ export function bearerVerifier(tokens: string | readonly string[]): (header: str
 		return match && presented.length > 0
 	}
 }
-
-/** One-off form of {@link bearerVerifier}. */
-export function bearerMatches(header: string | null, token: string | readonly string[]): boolean {
-	return bearerVerifier(token)(header)
-}

@@ -5,14 +5,15 @@
  */
 import { Elysia } from 'elysia'
 import { unauthorized } from '../errors'
-import { bearerMatches } from './bearer'
+import { bearerVerifier } from './bearer'
 import { negotiate, type Registry } from '../observability/metrics'
 
 export function metricsRoute(registry: Registry, token?: string) {
+	const authorized = token ? bearerVerifier(token) : undefined
 	return new Elysia({ name: 'byte.metrics-route' }).get(
 		'/metrics',
 		({ request, set }) => {
-			if (token && !bearerMatches(request.headers.get('authorization'), token)) {
+			if (authorized && !authorized(request.headers.get('authorization'))) {
 				set.headers['www-authenticate'] = 'Bearer realm="metrics"'
 				throw unauthorized('A valid bearer token is required for /metrics')
 			}

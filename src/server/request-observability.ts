@@ -177,7 +177,7 @@ export function requestObservability(options: RequestObservabilityOptions) {
 			// The request's IDs as the line's context: errors raised before the handler never
 			// entered the request's async context.
 			logger.raw({
-				logLevel: level === 'error' ? 'error' : level === 'debug' ? 'debug' : 'info',
+				logLevel: level,
 				messages: [level === 'error' ? 'Request failed' : 'Request completed'],
 				metadata: fields,
 				error: level === 'error' ? (state.error ?? new Error(`HTTP ${status}`)) : undefined,

@@ -23,12 +23,13 @@ export function answerUnrouted(
 ): Unrouted {
 	const match = routes?.match(pathOf(request.url))
 	if (!match) return { answer: problemAnswer(404, 'NOT_FOUND', NO_ROUTE_MESSAGE, correlationId), template: undefined }
-	const allow = [...match.methods, ...(match.methods.includes('OPTIONS') ? [] : ['OPTIONS'])]
+	const methods = [...match.methods, ...(match.methods.includes('OPTIONS') ? [] : ['OPTIONS'])]
+	const allow = methods.join(', ')
 	if (request.method === 'OPTIONS') {
-		const headers = { allow: allow.join(', '), ...preflightHeaders(request, allow, cors) }
+		const headers = { allow, ...preflightHeaders(request, methods, cors) }
 		return { answer: { status: 204, headers, body: undefined }, template: match.template }
 	}
-	const message = `This method is not allowed here; allowed: ${allow.join(', ')}`
-	const answer = problemAnswer(405, 'METHOD_NOT_ALLOWED', message, correlationId, { allow: allow.join(', ') })
+	const message = `This method is not allowed here; allowed: ${allow}`
+	const answer = problemAnswer(405, 'METHOD_NOT_ALLOWED', message, correlationId, { allow })
 	return { answer, template: match.template }
 }

@@ -3,7 +3,7 @@
  * and the docs stay open (README "Reliability and security").
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { bearerMatches, presentedBearer } from '../../src/server/bearer'
+import { bearerVerifier, presentedBearer } from '../../src/server/bearer'
 import { createTestApp, type TestApp } from '../helpers/app'
 
 const TOKENS = ['current-token-123', 'previous-token-456']
@@ -128,8 +128,8 @@ describe('bearer header parsing', () => {
 		expect(presentedBearer('Bearer abc def')).toBe('')
 		expect(presentedBearer('Bearerabc')).toBe('')
 		expect(presentedBearer(null)).toBe('')
-		expect(bearerMatches('bearer x', 'x')).toBe(true)
-		expect(bearerMatches('Bearer ', '')).toBe(false)
-		expect(bearerMatches('Bearer y', ['x', 'y'])).toBe(true)
+		expect(bearerVerifier('x')('bearer x')).toBe(true)
+		expect(bearerVerifier('')('Bearer ')).toBe(false)
+		expect(bearerVerifier(['x', 'y'])('Bearer y')).toBe(true)
 	})
 })
